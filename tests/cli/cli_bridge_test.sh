@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The command-line contract of `diffbridge --version | list | coeffs | step`.
+set -u
+bin="$1"
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+check() {  # check NAME CONDITION...
+  local name="$1"; shift
+  if "$@"; then :; else echo "FAIL: $name"; fails=$((fails + 1)); fi
+}
+# expect_error NAME SUBSTRING ARGS...: non-zero exit, nothing on stdout, one line on stderr
+expect_error() {
+  local name="$1" want="$2"; shift 2
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$?
+  check "$name: non-zero exit" test "$rc" -ne 0
+  check "$name: empty stdout" test ! -s "$tmp/out"
+  check "$name: one stderr line" test "$(wc -l <"$tmp/err")" -eq 1
+  check "$name: message names '$want' (got: $(cat "$tmp/err"))" grep -q -- "$want" "$tmp/err"
+}
+
+check "version" bash -c "'$bin' --version | grep -Eq '^diffbridge [0-9]+\.[0-9]+\.[0-9]+$'"
+"$bin" list >"$tmp/list"
+check "list has 12 presets" test "$(wc -l <"$tmp/list")" -eq 12
+for p in rdbm goub unidb irsde bbdm i2sb ddbm-ve ddbm-vp dbim resshift ddpm rectified-flow; do
+  check "list contains $p" grep -qx "$p" "$tmp/list"
+done
+
+"$bin" coeffs --bridge rdbm >"$tmp/c"
+check "coeffs header" test "$(head -1 "$tmp/c")" = "t,c_x0,c_y,std"
+check "rdbm rows = 100" test "$(wc -l <"$tmp/c")" -eq 101
+check "rdbm first row index 0" bash -c "sed -n 2p '$tmp/c' | grep -q '^0,0.99936891743694'"
+check "rdbm pinned end" test "$(tail -1 "$tmp/c")" = "99,0,1,0"
+"$bin" coeffs --bridge goub >"$tmp/g"
+check "goub rows = 101" test "$(wc -l <"$tmp/g")" -eq 102
+"$bin" coeffs --bridge ddbm-ve --at 1,40 >"$tmp/v"
+check "ddbm-ve --at" test "$(sed -n 3p "$tmp/v")" = "40,0.75,0.25,34.641016151377549"
+"$bin" coeffs --bridge rdbm --set lambda=1e-4 --at 89 >"$tmp/l"
+check "--set lambda" bash -c "sed -n 2p '$tmp/l' | grep -q '^89,0.0279427.*,0.00999'"
+
+"$bin" step --bridge rdbm --from 99 --to 89 >"$tmp/s"
+check "step header" test "$(head -1 "$tmp/s")" = "c_xt,c_x0,c_y,c_z"
+check "step rows" test "$(wc -l <"$tmp/s")" -eq 2
+check "rdbm first step" bash -c "sed -n 2p '$tmp/s' | grep -q '^0,0.027942703351228'"
+"$bin" step --bridge ddpm --from 900 --to 800 --eta 1 >"$tmp/d"
+check "ddpm eta=1 has noise" bash -c "sed -n 2p '$tmp/d' | awk -F, '{exit !(\$4 > 0)}'"
+
+expect_error "unknown bridge" "unknown bridge 'nope'" coeffs --bridge nope
+expect_error "unknown key" "unknown parameter 'lamda'" coeffs --bridge rdbm --set lamda=1
+expect_error "bad value" "lambda" coeffs --bridge rdbm --set lambda=-1
+expect_error "not a number" "not a finite number" coeffs --bridge rdbm --set lambda=abc
+expect_error "time outside" "t = 100" coeffs --bridge rdbm --at 100
+expect_error "continuous needs --at" "--at" coeffs --bridge ddbm-vp
+expect_error "wrong way" "wrong way" step --bridge rdbm --from 9 --to 19
+expect_error "eta range" "eta" step --bridge rdbm --from 19 --to 9 --eta 2
+expect_error "missing --from" "--from" step --bridge rdbm --to 9
+expect_error "unknown option" "unknown option" coeffs --bridge rdbm --frobnicate
+expect_error "unknown command" "unknown command" frobnicate
+
+if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+echo "all CLI checks passed"

@@ -1,0 +1,123 @@
+// Schedules, integrals and time grids against the published values of the originals.
+#include <catch2/catch.hpp>
+
+#include "test_helpers.hpp"
+
+using namespace dbt;
+
+TEST_CASE("improved-DDPM cosine betas (RDBM)", "[schedule]") {
+  const auto b = schedule::cosine_betas<double>(100);
+  REQUIRE(b.size() == 100);
+  // rdbm.md §5: first values 6.3e-4, 1.12e-3, 1.60e-3; last three 0.555, 0.750, 0.999.
+  CHECK(close(b[0], 6.3e-4, 0, 5e-6));
+  CHECK(close(b[1], 1.12e-3, 0, 5e-6));
+  CHECK(close(b[2], 1.60e-3, 0, 5e-6));
+  CHECK(close(b[97], 0.555, 0, 5e-4));
+  CHECK(close(b[98], 0.750, 0, 5e-4));
+  CHECK(b[99] == 0.999);
+}
+
+TEST_CASE("IR-SDE cosine thetas and dt", "[schedule]") {
+  const auto th = schedule::irsde_cosine_thetas<double>(100);
+  REQUIRE(th.size() == 101);
+  const double dt = schedule::irsde_dt<double>(th, 0.005);
+  CHECK(close(dt, 0.104094, 0, 5e-7));  // bridges-reference §5
+  const auto cum = schedule::cumsum_exclusive_scaled<double>(th, dt);
+  CHECK(cum[0] == 0);
+  CHECK(close(cum[100], -std::log(0.005), 1e-14));
+}
+
+TEST_CASE("I2SB symmetric sqrt-linear betas", "[schedule]") {
+  for (auto [bmax, sum] : {std::pair{0.3, 0.1410}, std::pair{1.0, 0.2469}}) {
+    const auto ramp = schedule::sqrt_linear<double>(1000, 1e-4, bmax / 1000);
+    const auto b = schedule::symmetric<double>(ramp);
+    double s = 0;
+    for (double x : b) s += x;
+    CHECK(close(s, sum, 0, 5e-5));
+    CHECK(b.front() == b.back());
+  }
+  presets::i2sb p;
+  CHECK(close(p.coeffs(0).c_x0, 0.999291, 0, 5e-7));
+}
+
+TEST_CASE("ResShift eta schedule", "[schedule]") {
+  presets::resshift p;
+  const double want[] = {0.02,     0.117165, 0.176305, 0.233629, 0.291574,
+                         0.351009, 0.412356, 0.475858, 0.541672, 0.609910,
+                         0.680658, 0.753985, 0.829951, 0.908606, 0.99};
+  for (int i = 0; i < 15; ++i) CHECK(close(std::sqrt(p.coeffs(i).c_y), want[i], 0, 5e-7));
+}
+
+TEST_CASE("time grids", "[grid]") {
+  CHECK(grid::rdbm(100, 10) ==
+        std::vector<double>{99, 89, 79, 69, 59, 49, 39, 29, 19, 9, -1});
+  CHECK(presets::i2sb_space_indices(1000, 11) ==
+        std::vector<double>{0, 100, 200, 300, 400, 500, 599, 699, 799, 899, 999});
+  const auto bb = presets::bbdm().default_grid(200);
+  REQUIRE(bb.size() == 201);  // 200 official entries, then −1 (x̂0)
+  CHECK(bb[0] == 999);
+  CHECK(bb[1] == 993);
+  CHECK(bb[2] == 988);
+  CHECK(std::find(bb.begin(), bb.end(), 666.0) != bb.end());
+  CHECK(bb[bb.size() - 3] == 1);
+  const auto k = grid::karras(80 - 1e-4, 0.002, 40, 7, true);
+  REQUIRE(k.size() == 41);
+  CHECK(close(k.front(), 80 - 1e-4, 1e-15));
+  CHECK(close(k[39], 0.002, 1e-12));
+  CHECK(k.back() == 0);
+  const auto dd = presets::ddpm().default_grid(10);
+  CHECK(dd.front() == 900);
+  CHECK(dd.back() == -1);
+}
+
+TEST_CASE("custom grids are validated", "[grid][errors]") {
+  const std::vector<double> ok{0.9, 0.5, 0.1};
+  CHECK_NOTHROW(grid::validate(ok, 0, 1, false));
+  CHECK_THROWS_AS(grid::validate(std::vector<double>{0.9, 0.9, 0.1}, 0, 1, false), invalid_time);
+  CHECK_THROWS_AS(grid::validate(std::vector<double>{0.1, 0.5}, 0, 1, false), invalid_time);
+  CHECK_THROWS_AS(grid::validate(std::vector<double>{1.5, 0.5}, 0, 1, false), invalid_time);
+  CHECK_THROWS_AS(grid::validate(std::vector<double>{5.5, 2}, 0, 10, true), invalid_time);
+  CHECK_THROWS_AS(grid::validate(std::vector<double>{0.5}, 0, 1, false), invalid_parameter);
+  CHECK_THROWS_WITH(grid::validate(std::vector<double>{0.9, 0.9}, 0, 1, false),
+                    Catch::Contains("strictly decreasing"));
+}
+
+TEST_CASE("invalid parameters throw typed exceptions naming the parameter", "[errors]") {
+  auto throws_naming = [](auto&& f, const char* what) {
+    try {
+      f();
+    } catch (const invalid_parameter& e) {
+      return std::string(e.what()).find(what) != std::string::npos;
+    } catch (...) {
+      return false;
+    }
+    return false;
+  };
+  parameter_set lam;
+  lam.set("lambda=-1");
+  CHECK(throws_naming([&] { presets::rdbm{lam}; }, "lambda"));
+  parameter_set T0;
+  T0.set("T=0");
+  CHECK(throws_naming([&] { presets::rdbm{T0}; }, "T = 0"));
+  parameter_set bad;
+  bad.set("lambda=abc");
+  CHECK(throws_naming([&] { presets::rdbm{bad}; }, "not a finite number"));
+  parameter_set unknown;
+  unknown.set("lamda=1");
+  CHECK(throws_naming([&] { presets::rdbm{unknown}; }, "unknown parameter 'lamda'"));
+  CHECK(throws_naming([] { make_preset("nope"); }, "unknown bridge"));
+  CHECK(throws_naming([] { make_constant_ou_process(-1.0, 1.0, 1.0); }, "theta"));
+  CHECK(throws_naming([] { make_ou_process<double>(curve<double>(0, {0.0, 1.0}), 1.0, 0.0,
+                                                   [](double) { return 1.0; }); },
+                      "lambda"));
+  CHECK(throws_naming([] { grid::rdbm(100, 101); }, "steps"));
+  CHECK(throws_naming([] { presets::ddpm().default_grid(1001); }, "steps"));
+  presets::rdbm r;
+  CHECK_THROWS_AS(r.coeffs(100), invalid_time);
+  CHECK_THROWS_AS(r.coeffs(2.5), invalid_time);
+  CHECK_THROWS_AS(r.step(10, 20, 0.0), invalid_time);
+  CHECK_THROWS_WITH(r.step(10, 20, 0.0), Catch::Contains("wrong way"));
+  CHECK_THROWS_AS(r.step(20, 10, 1.5), invalid_parameter);
+  CHECK_THROWS_AS(presets::ddbm_ve().coeffs(81), invalid_time);
+  CHECK_THROWS_AS(presets::rectified_flow().step(0.5, 0.2, 0.0), invalid_time);
+}

@@ -1,0 +1,130 @@
+// Presets that are limits of the generalised OU bridge converge at the predicted order;
+// presets that are parameter choices coincide exactly (docs/special-cases.md).
+#include <catch2/catch.hpp>
+
+#include "diffbridge/bridge/presets.hpp"
+
+using namespace diffbridge;
+using bridge_d = generalised_bridge<process<double>>;
+
+namespace {
+double max_diff(const marginal_coeffs<double>& a, const marginal_coeffs<double>& b) {
+  return std::max({std::abs(a.c_x0 - b.c_x0), std::abs(a.c_y - b.c_y), std::abs(a.std - b.std)});
+}
+}  // namespace
+
+// BBDM = lim_{κ→0} OU bridge with θ̄ = κ·S(t), λ = 1/(2κ) (so g² = 2λθ = dS/dt fixed).
+// The pinned marginal is built from sinh(κ·)/sinh(κ·) ratios, even in κ: the limit is
+// reached at second order (docs/special-cases.md).
+TEST_CASE("BBDM is the theta -> 0 limit of the OU bridge, second order", "[limit][bbdm]") {
+  presets::bbdm bb;
+  std::vector<double> S{0.0};
+  for (int i = 0; i < 1000; ++i) S.push_back(2 * bb.coeffs(i).c_y);  // 2s·m_t, s = 1
+  auto err = [&](double kappa) {
+    std::vector<double> tb;
+    for (double v : S) tb.push_back(kappa * v);
+    const bridge_d ou(make_ou_process<double>(curve<double>(-1, tb), kappa * 2.0, 1 / (2 * kappa),
+                                              [](double) { return 0.0; }),
+                      {});
+    double e = 0;
+    for (int i = 0; i < 1000; i += 37) e = std::max(e, max_diff(ou.marginal(i), bb.coeffs(i)));
+    return e;
+  };
+  const double e1 = err(1e-3), e2 = err(5e-4);
+  CHECK(e1 < 1e-3);
+  CHECK(e1 / e2 == Approx(4).epsilon(0.02));
+}
+
+// DDBM-VE = lim OU bridge with θ̄ = κt², λ = 1/(2κ) (g² = 2t).
+TEST_CASE("DDBM-VE is the theta -> 0 limit of the OU bridge, second order", "[limit][ddbm]") {
+  presets::ddbm_ve ve;
+  auto err = [&](double kappa) {
+    auto tb = [kappa](double t) { return kappa * t * t; };
+    const bridge_d ou(make_ou_process<double>(curve<double>(tb, 0.0, 80.0), tb(80.0),
+                                              1 / (2 * kappa),
+                                              [kappa](double t) { return 2 * kappa * t; }),
+                      {});
+    double e = 0;
+    for (double t : {0.002, 1.0, 20.0, 40.0, 79.0}) e = std::max(e, max_diff(ou.marginal(t), ve.coeffs(t)) / 80);
+    return e;
+  };
+  const double e1 = err(1e-6), e2 = err(5e-7);
+  CHECK(e1 < 1e-3);
+  CHECK(e1 / e2 == Approx(4).epsilon(0.02));
+}
+
+// Rectified flow = the π = 0 bridge; an OU bridge with constant θ → 0 reaches its straight
+// path at second order (sinh(θ(1−s))/sinh θ = (1−s)(1 + O(θ²))).
+TEST_CASE("rectified flow is the pi = 0 straight-path limit", "[limit][rf]") {
+  presets::rectified_flow rf;
+  auto err = [&](double theta) {
+    const bridge_d ou(make_constant_ou_process(theta, 1.0, 1.0), {});
+    double e = 0;
+    for (double t : {0.0, 0.25, 0.5, 0.75, 1.0}) {
+      const auto a = ou.marginal(1 - t), b = rf.coeffs(t);
+      e = std::max({e, std::abs(a.c_x0 - b.c_x0), std::abs(a.c_y - b.c_y)});
+    }
+    return e;
+  };
+  CHECK(err(0.0) < 1e-15);
+  CHECK(err(1e-2) / err(5e-3) == Approx(4).epsilon(0.02));
+}
+
+TEST_CASE("UniDB with gamma_inv = 0 is GOUB; the soft pin converges at first order",
+          "[limit][unidb]") {
+  presets::goub g;
+  parameter_set zero;
+  zero.set("gamma_inv=0");
+  presets::unidb u0(zero);
+  for (int t = 0; t <= 100; ++t) {
+    CHECK(max_diff(u0.coeffs(t), g.coeffs(t)) == 0);
+    if (t > 0) {
+      const auto a = u0.step(t, t - 1, 1.0), b = g.step(t, t - 1, 1.0);
+      // official-variance path (marginal_posterior_variance) vs the bridge posterior
+      CHECK(a.c_xt == Approx(b.c_xt).epsilon(1e-13));
+      CHECK(a.c_x0 == Approx(b.c_x0).epsilon(1e-13));
+      CHECK(a.c_z == Approx(b.c_z).epsilon(1e-13));
+    }
+  }
+  auto err = [&](double gi) {
+    parameter_set ps;
+    ps.set("gamma_inv", diffbridge::detail::concat(gi));
+    ps.set("variance", "exact");
+    presets::unidb u(ps);
+    double e = 0;
+    for (int t = 0; t <= 99; ++t) e = std::max(e, max_diff(u.coeffs(t), g.coeffs(t)));
+    return e;
+  };
+  CHECK(err(1e-9) / err(5e-10) == Approx(2).epsilon(0.05));
+}
+
+TEST_CASE("DBIM's VP and VE schedules are DDBM's bridges", "[exact][dbim]") {
+  presets::ddbm_vp vp;
+  presets::ddbm_ve ve;
+  presets::dbim dv;
+  parameter_set pve;
+  pve.set("schedule=ve");
+  presets::dbim de(pve);
+  for (double t : {1e-4, 0.1, 0.5, 0.999}) CHECK(max_diff(dv.coeffs(t), vp.coeffs(t)) == 0);
+  for (double t : {0.002, 10.0, 79.0}) CHECK(max_diff(de.coeffs(t), ve.coeffs(t)) == 0);
+}
+
+TEST_CASE("IR-SDE is GOUB's unpinned parent", "[exact][irsde]") {
+  parameter_set ps;
+  ps.set("max_sigma=30");
+  presets::irsde ir(ps);
+  presets::goub g;  // λ = 30/255 too
+  // Same schedule: GOUB's c_x0 is IR-SDE's e^{−θ̄t} times V(t,T)/V(0,T)-weights: at t = 0
+  // both are 1; at T IR-SDE keeps c_x0 = eps and std = λ sqrt(1 − eps²), GOUB is pinned.
+  CHECK(ir.coeffs(0).c_x0 == 1);
+  CHECK(std::abs(ir.coeffs(100).c_x0 - 0.005) < 1e-15);
+  CHECK(std::abs(ir.coeffs(100).std - 30.0 / 255 * std::sqrt(1 - 0.005 * 0.005)) < 1e-15);
+  CHECK(g.coeffs(100).std == 0);
+  for (int t = 1; t < 100; ++t) {
+    const double e = std::exp(-ir.bridge().process().theta_bar(t));
+    const double eT = 0.005;
+    // GOUB mean coefficient = e^{−θ̄t}·(1 − e^{−2(θ̄T−θ̄t)})/(1 − e^{−2θ̄T})
+    const double want = e * (1 - eT * eT / (e * e)) / (1 - eT * eT);
+    CHECK(std::abs(g.coeffs(t).c_x0 - want) < 1e-12);
+  }
+}
