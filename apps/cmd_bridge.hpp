@@ -45,7 +45,7 @@ inline int cmd_coeffs(int argc, char** argv) {
 }
 
 inline int cmd_step(int argc, char** argv) {
-  const args a(argc, argv, 2, {"--bridge", "--set", "--from", "--to", "--eta"}, {});
+  const args a(argc, argv, 2, {"--bridge", "--set", "--from", "--to", "--eta", "--sampler"}, {});
   const auto p = preset_from(a);
   const double from = to_number("--from", a.one("--from"));
   const double to = to_number("--to", a.one("--to"));
@@ -55,7 +55,7 @@ inline int cmd_step(int argc, char** argv) {
                                  ? 0.0
                                  : 1.0;
   const double eta = a.has("--eta") ? to_number("--eta", a.one("--eta")) : default_eta;
-  const auto s = p.step(from, to, eta);
+  const auto s = p.step(from, to, eta, a.one_or("--sampler", ""));
   std::printf("c_xt,c_x0,c_y,c_z\n%.17g,%.17g,%.17g,%.17g\n", s.c_xt, s.c_x0, s.c_y, s.c_z);
   return 0;
 }
@@ -102,7 +102,7 @@ inline double golden_error(const std::filesystem::path& dir, const std::string& 
                             golden::relative_error(c.c_y, r[2]),
                             golden::relative_error(c.std, r[3])});
         } else {
-          const auto s = p.step(r[0], r[1], r[2]);
+          const auto s = p.step(r[0], r[1], r[2], g.sampler);
           worst = std::max({worst, golden::relative_error(s.c_xt, r[3]),
                             golden::relative_error(s.c_x0, r[4]),
                             golden::relative_error(s.c_y, r[5]),

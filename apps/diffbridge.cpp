@@ -16,7 +16,7 @@ constexpr const char* usage =
     "  list                      the bridge presets, one a line\n"
     "  coeffs --bridge NAME [--set KEY=VALUE]... [--at T1,T2,...]\n"
     "                            marginal coefficients: t,c_x0,c_y,std\n"
-    "  step --bridge NAME [--set ...] --from S --to T [--eta E]\n"
+    "  step --bridge NAME [--set ...] --from S --to T [--eta E] [--sampler euler-maruyama]\n"
     "                            one sampler update: c_xt,c_x0,c_y,c_z\n"
     "  study [--golden DIR]      every preset against the generalised bridge\n";
 

@@ -15,6 +15,7 @@ namespace diffbridge::golden {
 struct table {
   std::string bridge;
   std::vector<std::string> sets;  // KEY=VALUE
+  std::string sampler;            // empty: the preset's own step
   std::vector<std::string> columns;
   std::vector<std::vector<double>> rows;
   std::filesystem::path path;
@@ -30,6 +31,8 @@ inline table read(const std::filesystem::path& p) {
     if (line.empty()) continue;
     if (line.rfind("# bridge=", 0) == 0) {
       t.bridge = line.substr(9);
+    } else if (line.rfind("# sampler=", 0) == 0) {
+      t.sampler = line.substr(10);
     } else if (line.rfind("# set=", 0) == 0) {
       t.sets.push_back(line.substr(6));
     } else if (line[0] == '#') {

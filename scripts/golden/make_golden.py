@@ -911,12 +911,57 @@ def make_rectified_flow():
                  rows, False)
 
 
+# ---------------------- Euler-Maruyama reverse SDE (GOUB / UniDB / IR-SDE) --------------
+def gou_em_step(S, t, kind, gamma_inv=0.0):
+    """One reverse_sde_step t -> t-1 in x0 form, following
+    IRSDE.sde_reverse_drift / GOUB.sde_reverse_drift_1 / UniDB.sde_reverse_drift_1:
+      x_{t-1} = x - [theta_t (mu - x) + h_t (x - mu) - g_t^2 score] dt - g_t sqrt(dt) z,
+      g_t^2 = 2 lam^2 theta_t, score = -(x - m_t x0 - n_t mu)/f_sigma_t^2 (the eps-net's
+      score written through x0), h_t = -g_t^2 e^{-2 theta_bar_{t:T}}/(gamma_inv + sigma_{t:T}^2);
+      GOUB and UniDB hard-code h = 0 and score = 0 at t == 100 (= T)."""
+    th, dt, lam, T = S["th"], S["dt"], S["lam"], S["T"]
+    g2 = 2 * lam ** 2 * th[t]
+    if kind == "irsde":
+        a = S["tc"][t] * dt
+        m, n, v = math.exp(-a), -math.expm1(-a), lam ** 2 * -math.expm1(-2 * a)
+        h = 0.0
+    else:
+        m, n, v = S["m"][t], S["n"][t], S["fvar"][t]
+        if t == T:
+            h, v = 0.0, 0.0
+        else:
+            tmp = math.exp(-2 * S["b"][t])
+            h = g2 * tmp / (gamma_inv + S["stT2"][t])
+    fx, fy = -th[t] - h, th[t] + h              # forward drift f = fx x + fy mu
+    sx, s0, sy = (-1 / v, m / v, n / v) if v > 0 else (0.0, 0.0, 0.0)
+    cxt = 1 - dt * fx + dt * g2 * sx
+    cx0 = dt * g2 * s0
+    cy = -dt * fy + dt * g2 * sy
+    return (cxt, cx0, cy, math.sqrt(g2 * dt))
+
+
+def make_euler_maruyama():
+    cases = [("goub_em", "goub", [], goub_schedule(), "goub", 0.0),
+             ("unidb_em", "unidb", [], goub_schedule(gamma_inv=1e-7), "unidb", 1e-7),
+             ("irsde_em", "irsde", [], irsde_schedule(10), "irsde", 0.0)]
+    for case, bridge, sets, S, kind, gi in cases:
+        rows = [(t, t - 1, 1.0) + gou_em_step(S, t, kind, gi) for t in range(S["T"], 0, -1)]
+        lines = _header(bridge, sets, "reverse_sde_step (Euler-Maruyama, x0 form) t = T..1 -> t-1; "
+                        "h-drift and score zeroed at t = 100 for GOUB/UniDB as the code does")
+        lines.insert(1 + len(sets), "# sampler=euler-maruyama")
+        lines.append("from,to,eta,c_xt,c_x0,c_y,c_z")
+        lines += [",".join([_time(r[0], True), _time(r[1], True), _num(r[2])] + [_num(x) for x in r[3:]])
+                  for r in rows]
+        _write(case + ".step.csv", lines)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     make_rdbm()
     make_goub()
     make_unidb()
     make_irsde()
+    make_euler_maruyama()
     make_bbdm()
     make_i2sb()
     make_ddbm()

@@ -46,6 +46,9 @@ check "rdbm first step" bash -c "sed -n 2p '$tmp/s' | grep -q '^0,0.027942703351
 "$bin" step --bridge ddpm --from 900 --to 800 --eta 1 >"$tmp/d"
 check "ddpm eta=1 has noise" bash -c "sed -n 2p '$tmp/d' | awk -F, '{exit !(\$4 > 0)}'"
 
+"$bin" step --bridge goub --from 100 --to 99 --sampler euler-maruyama >"$tmp/em"
+check "goub euler-maruyama from the pinned end" bash -c "sed -n 2p '$tmp/em' | grep -q '^1.10406950949731'"
+expect_error "sampler unavailable" "sampler 'euler-maruyama'" step --bridge rdbm --from 99 --to 89 --sampler euler-maruyama
 expect_error "unknown bridge" "unknown bridge 'nope'" coeffs --bridge nope
 expect_error "unknown key" "unknown parameter 'lamda'" coeffs --bridge rdbm --set lamda=1
 expect_error "bad value" "lambda" coeffs --bridge rdbm --set lambda=-1

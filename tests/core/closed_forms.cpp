@@ -172,3 +172,24 @@ TEST_CASE("VP bridge: exact with target 0, not with target y", "[closed-form][dd
   }
   CHECK(worst == Approx(0.037).margin(0.001));
 }
+
+// Parameterisation conversions (sampler/parameterisation.hpp) are mutually inverse and
+// consistent with the marginal: x_t built from (x0, πε) maps back to both.
+TEST_CASE("x0, pi-eps and score parameterisations convert exactly", "[parameterisation]") {
+  const bridge_d b(rdbm_process(), {});
+  for (double t : {5.0, 40.0, 90.0}) {
+    const auto m = b.marginal(t);
+    for (double x0 : {-0.8, 0.3})
+      for (double y : {-0.2, 0.6})
+        for (double pe : {-1.5, 0.7}) {
+          const double xt = m.c_x0 * x0 + m.c_y * y + m.std * pe;
+          CHECK(pi_eps_from_x0(m, xt, x0, y) == Approx(pe).epsilon(1e-12));
+          CHECK(x0_from_pi_eps(m, xt, y, pe) == Approx(x0).epsilon(1e-12));
+          const double sc = pi2_score_from_x0(m, xt, x0, y);
+          CHECK(sc == Approx(-pe / m.std).epsilon(1e-12));
+          CHECK(x0_from_pi2_score(m, xt, y, sc) == Approx(x0).epsilon(1e-12));
+          const double pi = x0 - y;  // RDBM's residual modulation, ε = πε/π
+          CHECK(x0_from_eps(m, xt, y, pe / pi, pi) == Approx(x0).epsilon(1e-12));
+        }
+  }
+}

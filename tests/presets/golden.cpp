@@ -42,7 +42,7 @@ TEST_CASE("sampler steps equal the originals", "[golden]") {
     const auto p = preset_of(g);
     for (const auto& r : g.rows) {
       INFO("from " << r[0] << " to " << r[1] << " eta " << r[2]);
-      const auto s = p.step(r[0], r[1], r[2]);
+      const auto s = p.step(r[0], r[1], r[2], g.sampler);
       CHECK(golden::relative_error(s.c_xt, r[3]) <= tol);
       CHECK(golden::relative_error(s.c_x0, r[4]) <= tol);
       CHECK(golden::relative_error(s.c_y, r[5]) <= tol);

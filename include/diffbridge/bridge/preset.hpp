@@ -6,6 +6,7 @@
 #include <concepts>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -75,6 +76,16 @@ class any_preset {
     return self_->step(from, to, eta);
   }
   std::vector<double> default_grid(long steps) const { return self_->default_grid(steps); }
+  /// Samplers beyond the preset's own `step`: "euler-maruyama" where the preset has one.
+  bool has_sampler(std::string_view sampler) const { return self_->has_sampler(sampler); }
+  /// The update of a named sampler: "" or "default" is `step`.
+  step_coeffs<double> step(double from, double to, double eta, std::string_view sampler) const {
+    if (sampler.empty() || sampler == "default") return step(from, to, eta);
+    if (!has_sampler(sampler))
+      throw invalid_parameter(detail::concat("sampler '", sampler, "' is not available for bridge ",
+                                             info().name));
+    return self_->euler_maruyama(from, to);
+  }
   marginal_coeffs<double> reference_coeffs(double t) const { return self_->reference_coeffs(t); }
   step_coeffs<double> reference_step(double from, double to, double eta) const {
     return self_->reference_step(from, to, eta);
@@ -89,6 +100,8 @@ class any_preset {
     virtual marginal_coeffs<double> coeffs(double) const = 0;
     virtual step_coeffs<double> step(double, double, double) const = 0;
     virtual std::vector<double> default_grid(long) const = 0;
+    virtual bool has_sampler(std::string_view) const = 0;
+    virtual step_coeffs<double> euler_maruyama(double, double) const = 0;
     virtual marginal_coeffs<double> reference_coeffs(double) const = 0;
     virtual step_coeffs<double> reference_step(double, double, double) const = 0;
   };
@@ -103,6 +116,12 @@ class any_preset {
       return p_.step(f, t, e);
     }
     std::vector<double> default_grid(long n) const override { return p_.default_grid(n); }
+    static constexpr bool has_em = requires(const P& p) { p.euler_maruyama(1.0, 0.0); };
+    bool has_sampler(std::string_view s) const override { return has_em && s == "euler-maruyama"; }
+    step_coeffs<double> euler_maruyama(double f, double t) const override {
+      if constexpr (has_em) return p_.euler_maruyama(f, t);
+      else throw invalid_parameter("no euler-maruyama sampler");
+    }
     marginal_coeffs<double> reference_coeffs(double t) const override {
       return p_.reference_coeffs(t);
     }

@@ -106,10 +106,24 @@ class mean_reverting {
     const double kct2 = kc * kc + (1 - eta * eta) * vM;
     return implicit_step_from(ms, mt, kct2, eta * std::sqrt(vM));
   }
-  /// One Euler–Maruyama step of the reverse SDE (the originals' default sampler).
+  /// One Euler–Maruyama step of the reverse SDE (the originals' default sampler):
+  ///   x_s = x_t − Δ·[f(x_t) − g²·score] + g·sqrt(Δ)·z,  Δ = from − to (indices),
+  /// with the score through x̂0 on the preset's own marginal (UniDB: GOUB's std) and, as the
+  /// GOUB/UniDB code hard-codes, no h-drift and no score at the pinned end t = T.
   step_coeffs<double> euler_maruyama(double from, double to) const {
     domain().require_step(from, to);
-    return bridge_->euler_maruyama(to, from);
+    const auto& p = bridge_->process();
+    const double d = from - to, th = p.theta(from), g2 = p.g2(from);
+    const bool at_pin = Kind != gou_kind::irsde && from == double(T_);
+    drift_coeffs<double> f{-th, 0, th};
+    if (Kind != gou_kind::irsde && !at_pin) f = bridge_->forward_drift(from);
+    const auto m = coeffs(from);
+    double sx = 0, s0 = 0, sy = 0;  // π²·score = sx·x + s0·x̂0 + sy·y
+    if (!at_pin && m.std > 0) {
+      const double iv = 1 / (m.std * m.std);
+      sx = -iv, s0 = m.c_x0 * iv, sy = m.c_y * iv;
+    }
+    return {1 - d * (f.c_x - g2 * sx), d * g2 * s0, -d * (f.c_y - g2 * sy), std::sqrt(g2 * d)};
   }
   std::vector<double> default_grid(long steps) const { return uniform_indices(T_, 0, steps); }
   marginal_coeffs<double> reference_coeffs(double t) const {
