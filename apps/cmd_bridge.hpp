@@ -81,8 +81,7 @@ inline double max_diff(const step_coeffs<double>& a, const step_coeffs<double>& 
 /// produces at s, as (coefficient of x0, coefficient of y, std).
 inline marginal_coeffs<double> pushed_marginal(const step_coeffs<double>& s,
                                                const marginal_coeffs<double>& mt) {
-  return {s.c_xt * mt.c_x0 + s.c_x0, s.c_xt * mt.c_y + s.c_y,
-          std::hypot(s.c_xt * mt.std, s.c_z)};
+  return {s.c_xt * mt.c_x0 + s.c_x0, s.c_xt * mt.c_y + s.c_y, std::hypot(s.c_xt * mt.std, s.c_z)};
 }
 
 /// Largest relative error of a preset against every golden table of that bridge.
@@ -98,15 +97,14 @@ inline double golden_error(const std::filesystem::path& dir, const std::string& 
       for (const auto& r : g.rows) {
         if (g.columns.size() == 4) {
           const auto c = p.coeffs(r[0]);
-          worst = std::max({worst, golden::relative_error(c.c_x0, r[1]),
-                            golden::relative_error(c.c_y, r[2]),
-                            golden::relative_error(c.std, r[3])});
+          worst =
+              std::max({worst, golden::relative_error(c.c_x0, r[1]),
+                        golden::relative_error(c.c_y, r[2]), golden::relative_error(c.std, r[3])});
         } else {
           const auto s = p.step(r[0], r[1], r[2], g.sampler);
-          worst = std::max({worst, golden::relative_error(s.c_xt, r[3]),
-                            golden::relative_error(s.c_x0, r[4]),
-                            golden::relative_error(s.c_y, r[5]),
-                            golden::relative_error(s.c_z, r[6])});
+          worst = std::max(
+              {worst, golden::relative_error(s.c_xt, r[3]), golden::relative_error(s.c_x0, r[4]),
+               golden::relative_error(s.c_y, r[5]), golden::relative_error(s.c_z, r[6])});
         }
       }
     }
@@ -155,8 +153,7 @@ inline int cmd_study(int argc, char** argv) {
     };
     std::printf("%-15s %-10s %-10s %-10s %-10s %-10s %s\n", name.c_str(), num(dc, false).c_str(),
                 num(dk, deterministic_only).c_str(), num(d0, false).c_str(),
-                num(d1, deterministic_only).c_str(), g.c_str(),
-                p.info().relation.c_str());
+                num(d1, deterministic_only).c_str(), g.c_str(), p.info().relation.c_str());
   }
   return 0;
 }

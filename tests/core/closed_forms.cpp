@@ -144,7 +144,8 @@ TEST_CASE("theta -> 0 limit equals the Brownian bridge", "[closed-form][limit]")
       const auto a = ou.marginal(t), b = bm.marginal(t);
       REQUIRE(std::isfinite(a.c_x0));
       REQUIRE(std::isfinite(a.std));
-      e = std::max({e, std::abs(a.c_x0 - b.c_x0), std::abs(a.c_y - b.c_y), std::abs(a.std - b.std)});
+      e = std::max(
+          {e, std::abs(a.c_x0 - b.c_x0), std::abs(a.c_y - b.c_y), std::abs(a.std - b.std)});
     }
     return e;
   };

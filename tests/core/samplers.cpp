@@ -111,7 +111,8 @@ TEST_CASE("forward SDE paths match the analytic marginal", "[sampler][monte-carl
     const auto m = b.marginal(t_end);
     const double mean = sum / paths, var = sum2 / paths - mean * mean;
     const double want_mean = m.c_x0 * x0 + m.c_y * y, want_var = m.std * m.std;
-    CHECK(std::abs(mean - want_mean) < 5 * std::sqrt(want_var / paths) + 2e-3 * std::abs(want_mean));
+    CHECK(std::abs(mean - want_mean) <
+          5 * std::sqrt(want_var / paths) + 2e-3 * std::abs(want_mean));
     CHECK(std::abs(var - want_var) < 5 * want_var * std::sqrt(2.0 / paths) + 2e-3 * want_var);
   }
 }

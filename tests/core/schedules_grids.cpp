@@ -49,8 +49,7 @@ TEST_CASE("ResShift eta schedule", "[schedule]") {
 }
 
 TEST_CASE("time grids", "[grid]") {
-  CHECK(grid::rdbm(100, 10) ==
-        std::vector<double>{99, 89, 79, 69, 59, 49, 39, 29, 19, 9, -1});
+  CHECK(grid::rdbm(100, 10) == std::vector<double>{99, 89, 79, 69, 59, 49, 39, 29, 19, 9, -1});
   CHECK(presets::i2sb_space_indices(1000, 11) ==
         std::vector<double>{0, 100, 200, 300, 400, 500, 599, 699, 799, 899, 999});
   const auto bb = presets::bbdm().default_grid(200);
@@ -107,9 +106,11 @@ TEST_CASE("invalid parameters throw typed exceptions naming the parameter", "[er
   CHECK(throws_naming([&] { presets::rdbm{unknown}; }, "unknown parameter 'lamda'"));
   CHECK(throws_naming([] { make_preset("nope"); }, "unknown bridge"));
   CHECK(throws_naming([] { make_constant_ou_process(-1.0, 1.0, 1.0); }, "theta"));
-  CHECK(throws_naming([] { make_ou_process<double>(curve<double>(0, {0.0, 1.0}), 1.0, 0.0,
-                                                   [](double) { return 1.0; }); },
-                      "lambda"));
+  CHECK(throws_naming(
+      [] {
+        make_ou_process<double>(curve<double>(0, {0.0, 1.0}), 1.0, 0.0, [](double) { return 1.0; });
+      },
+      "lambda"));
   CHECK(throws_naming([] { grid::rdbm(100, 101); }, "steps"));
   CHECK(throws_naming([] { presets::ddpm().default_grid(1001); }, "steps"));
   presets::rdbm r;
@@ -120,4 +121,24 @@ TEST_CASE("invalid parameters throw typed exceptions naming the parameter", "[er
   CHECK_THROWS_AS(r.step(20, 10, 1.5), invalid_parameter);
   CHECK_THROWS_AS(presets::ddbm_ve().coeffs(81), invalid_time);
   CHECK_THROWS_AS(presets::rectified_flow().step(0.5, 0.2, 0.0), invalid_time);
+}
+
+TEST_CASE("linear, sigmoid, constant and user schedules", "[schedule]") {
+  const auto l = schedule::linear<double>(1000, 1e-4, 0.02);
+  CHECK(l.front() == 1e-4);
+  CHECK(l.back() == 0.02);
+  CHECK(close(l[500], 1e-4 + 500 * (0.02 - 1e-4) / 999, 1e-15));
+  const auto s = schedule::sigmoid<double>(101, 1e-4, 0.02);
+  CHECK(close(s[50], 1e-4 + (0.02 - 1e-4) / 2, 1e-14));  // σ(0) = ½ at the midpoint
+  CHECK(close(s[0], 1e-4 + (0.02 - 1e-4) / (1 + std::exp(6.0)), 1e-14));
+  for (size_t i = 1; i < s.size(); ++i) CHECK(s[i] > s[i - 1]);
+  CHECK(schedule::constant<double>(3, 0.5) == std::vector<double>{0.5, 0.5, 0.5});
+  const std::vector<double> user{0.1, 0.2};
+  CHECK(schedule::from_array<double>(user) == user);
+  CHECK_THROWS_AS(schedule::from_array<double>(std::vector<double>{0.1, 0.0}), invalid_parameter);
+  CHECK_THROWS_AS(schedule::from_array<double>(std::vector<double>{}), invalid_parameter);
+  CHECK_THROWS_AS(schedule::constant<double>(0, 1.0), invalid_parameter);
+  // θ̄ closed form of the VP rate θ = (β_min + β_d t)/2 against quadrature
+  const double q = math::integrate<double>([](double t) { return (0.1 + 2 * t) / 2; }, 0.0, 0.7);
+  CHECK(close(schedule::linear_rate_integral(0.7, 0.1, 2.0), q, 1e-14));
 }

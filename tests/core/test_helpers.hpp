@@ -48,10 +48,13 @@ inline std::vector<named_bridge> consistent_bridges() {
       {"smooth OU, hard pin", bridge_d(smooth_ou(0.3), cfg{y, pin_kind::hard, 0})},
       {"smooth OU, soft pin", bridge_d(smooth_ou(0.3), cfg{y, pin_kind::soft, 1e-2})},
       {"smooth OU, no pin", bridge_d(smooth_ou(0.3), cfg{y, pin_kind::none, 0})},
-      {"VP, target 0, hard pin", bridge_d(presets::vp_process(1.0, 0.1, 2.0), cfg{zero, pin_kind::hard, 0})},
-      {"VP, target 0, soft pin", bridge_d(presets::vp_process(1.0, 0.1, 2.0), cfg{zero, pin_kind::soft, 0.05})},
+      {"VP, target 0, hard pin",
+       bridge_d(presets::vp_process(1.0, 0.1, 2.0), cfg{zero, pin_kind::hard, 0})},
+      {"VP, target 0, soft pin",
+       bridge_d(presets::vp_process(1.0, 0.1, 2.0), cfg{zero, pin_kind::soft, 0.05})},
       {"VE (Brownian), hard pin", bridge_d(presets::ve_process(80.0), cfg{y, pin_kind::hard, 0})},
-      {"constant OU theta=0", bridge_d(make_constant_ou_process(0.0, 2.0, 1.0), cfg{y, pin_kind::hard, 0})},
+      {"constant OU theta=0",
+       bridge_d(make_constant_ou_process(0.0, 2.0, 1.0), cfg{y, pin_kind::hard, 0})},
   };
 }
 

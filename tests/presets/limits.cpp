@@ -40,12 +40,13 @@ TEST_CASE("DDBM-VE is the theta -> 0 limit of the OU bridge, second order", "[li
   presets::ddbm_ve ve;
   auto err = [&](double kappa) {
     auto tb = [kappa](double t) { return kappa * t * t; };
-    const bridge_d ou(make_ou_process<double>(curve<double>(tb, 0.0, 80.0), tb(80.0),
-                                              1 / (2 * kappa),
-                                              [kappa](double t) { return 2 * kappa * t; }),
-                      {});
+    const bridge_d ou(
+        make_ou_process<double>(curve<double>(tb, 0.0, 80.0), tb(80.0), 1 / (2 * kappa),
+                                [kappa](double t) { return 2 * kappa * t; }),
+        {});
     double e = 0;
-    for (double t : {0.002, 1.0, 20.0, 40.0, 79.0}) e = std::max(e, max_diff(ou.marginal(t), ve.coeffs(t)) / 80);
+    for (double t : {0.002, 1.0, 20.0, 40.0, 79.0})
+      e = std::max(e, max_diff(ou.marginal(t), ve.coeffs(t)) / 80);
     return e;
   };
   const double e1 = err(1e-6), e2 = err(5e-7);

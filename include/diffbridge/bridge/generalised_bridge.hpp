@@ -128,7 +128,8 @@ class generalised_bridge {
   /// π²·∇log p_t(x | y) through a denoiser x̂0: −(x − a_t x̂0 − b_t y)/c_t² (§5).
   drift_coeffs<Real> score(Real t) const {
     const auto m = marginal(t);
-    if (m.std == 0) throw invalid_time(detail::concat("t = ", t, ": the score is undefined (std = 0)"));
+    if (m.std == 0)
+      throw invalid_time(detail::concat("t = ", t, ": the score is undefined (std = 0)"));
     const Real iv = 1 / (m.std * m.std);
     return {-iv, m.c_x0 * iv, m.c_y * iv};
   }

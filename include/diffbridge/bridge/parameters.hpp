@@ -29,8 +29,7 @@ class parameter_set {
   bool has(const std::string& key) const { return kv_.count(key) != 0; }
 
   /// A number in [lo, hi] (inclusive), `def` when absent.
-  double number(const std::string& key, double def, double lo, double hi,
-                const char* range) const {
+  double number(const std::string& key, double def, double lo, double hi, const char* range) const {
     known_.insert(key);
     const auto it = kv_.find(key);
     if (it == kv_.end()) return def;

@@ -35,10 +35,9 @@ struct time_domain {
     require(from, "from"), require(to, "to");
     const bool ok = clean_at_hi ? to > from : to < from;
     if (!ok)
-      throw invalid_time(detail::concat("step from ", from, " to ", to,
-                                        " goes the wrong way: 'to' must be ",
-                                        clean_at_hi ? "greater" : "smaller",
-                                        " than 'from' (towards the clean end)"));
+      throw invalid_time(detail::concat(
+          "step from ", from, " to ", to, " goes the wrong way: 'to' must be ",
+          clean_at_hi ? "greater" : "smaller", " than 'from' (towards the clean end)"));
   }
 };
 
@@ -82,8 +81,8 @@ class any_preset {
   step_coeffs<double> step(double from, double to, double eta, std::string_view sampler) const {
     if (sampler.empty() || sampler == "default") return step(from, to, eta);
     if (!has_sampler(sampler))
-      throw invalid_parameter(detail::concat("sampler '", sampler, "' is not available for bridge ",
-                                             info().name));
+      throw invalid_parameter(
+          detail::concat("sampler '", sampler, "' is not available for bridge ", info().name));
     return self_->euler_maruyama(from, to);
   }
   marginal_coeffs<double> reference_coeffs(double t) const { return self_->reference_coeffs(t); }
@@ -119,8 +118,10 @@ class any_preset {
     static constexpr bool has_em = requires(const P& p) { p.euler_maruyama(1.0, 0.0); };
     bool has_sampler(std::string_view s) const override { return has_em && s == "euler-maruyama"; }
     step_coeffs<double> euler_maruyama(double f, double t) const override {
-      if constexpr (has_em) return p_.euler_maruyama(f, t);
-      else throw invalid_parameter("no euler-maruyama sampler");
+      if constexpr (has_em)
+        return p_.euler_maruyama(f, t);
+      else
+        throw invalid_parameter("no euler-maruyama sampler");
     }
     marginal_coeffs<double> reference_coeffs(double t) const override {
       return p_.reference_coeffs(t);

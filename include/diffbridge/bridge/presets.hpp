@@ -18,8 +18,8 @@
 namespace diffbridge {
 
 inline std::vector<std::string> preset_names() {
-  return {"rdbm", "goub", "unidb", "irsde", "bbdm", "i2sb", "ddbm-ve", "ddbm-vp",
-          "dbim", "resshift", "ddpm", "rectified-flow"};
+  return {"rdbm",    "goub",    "unidb", "irsde",    "bbdm", "i2sb",
+          "ddbm-ve", "ddbm-vp", "dbim",  "resshift", "ddpm", "rectified-flow"};
 }
 
 /// The preset called `name` with `params` (`--set KEY=VALUE`); unknown names and keys,

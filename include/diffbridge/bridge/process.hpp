@@ -25,12 +25,12 @@ concept bridge_process = requires(const P& p, typename P::real_type t) {
   { p.first() } -> std::convertible_to<typename P::real_type>;  // clean end t0 (x = x0)
   { p.last() } -> std::convertible_to<typename P::real_type>;   // last valid time
   { p.contains(t) } -> std::convertible_to<bool>;
-  { p.log_decay(t, t) } -> std::convertible_to<typename P::real_type>;     // θ̄(t) − θ̄(s)
-  { p.variance(t, t) } -> std::convertible_to<typename P::real_type>;      // V(s,t)
-  { p.log_decay_to_end(t) } -> std::convertible_to<typename P::real_type>; // θ̄(T) − θ̄(t)
-  { p.variance_to_end(t) } -> std::convertible_to<typename P::real_type>;  // V(t,T)
-  { p.theta(t) } -> std::convertible_to<typename P::real_type>;  // rate per unit time
-  { p.g2(t) } -> std::convertible_to<typename P::real_type>;     // g² per unit time
+  { p.log_decay(t, t) } -> std::convertible_to<typename P::real_type>;      // θ̄(t) − θ̄(s)
+  { p.variance(t, t) } -> std::convertible_to<typename P::real_type>;       // V(s,t)
+  { p.log_decay_to_end(t) } -> std::convertible_to<typename P::real_type>;  // θ̄(T) − θ̄(t)
+  { p.variance_to_end(t) } -> std::convertible_to<typename P::real_type>;   // V(t,T)
+  { p.theta(t) } -> std::convertible_to<typename P::real_type>;             // rate per unit time
+  { p.g2(t) } -> std::convertible_to<typename P::real_type>;                // g² per unit time
 };
 
 template <std::floating_point Real = double>
@@ -139,9 +139,7 @@ process<Real> make_marginal_process(curve<Real> theta_bar, curve<Real> V0, Real 
                                     Real V0_end, typename process<Real>::fn1 theta,
                                     typename process<Real>::fn1 g2) {
   curve<Real> tb = theta_bar;
-  auto V = [tb, V0](Real s, Real t) {
-    return V0(t) - std::exp(-2 * (tb(t) - tb(s))) * V0(s);
-  };
+  auto V = [tb, V0](Real s, Real t) { return V0(t) - std::exp(-2 * (tb(t) - tb(s))) * V0(s); };
   return process<Real>({
       std::move(theta_bar),
       V,
@@ -163,8 +161,8 @@ process<Real> make_quadrature_process(typename process<Real>::fn1 theta,
   auto tb = [theta](Real t) { return math::integrate<Real>(theta, Real(0), t); };
   auto V = [tb, g2](Real s, Real t) {
     const Real tbt = tb(t);
-    return math::integrate<Real>([&](Real r) { return std::exp(-2 * (tbt - tb(r))) * g2(r); },
-                                 s, t, 16);
+    return math::integrate<Real>([&](Real r) { return std::exp(-2 * (tbt - tb(r))) * g2(r); }, s, t,
+                                 16);
   };
   const Real tbT = tb(T);
   return process<Real>({

@@ -31,10 +31,14 @@ constexpr Real modulation_value(Real x0, Real mu) noexcept {
 
 constexpr std::string_view to_string(modulation m) noexcept {
   switch (m) {
-    case modulation::zero: return "0";
-    case modulation::one: return "1";
-    case modulation::residual: return "residual";
-    case modulation::abs_residual: return "abs_residual";
+    case modulation::zero:
+      return "0";
+    case modulation::one:
+      return "1";
+    case modulation::residual:
+      return "residual";
+    case modulation::abs_residual:
+      return "abs_residual";
   }
   return "?";
 }

@@ -30,12 +30,10 @@ step_coeffs<Real> implicit_step(const marginal_coeffs<Real>& ms, const marginal_
 /// x_t = (a_t/a_s)·x_s + ... (GOUB's r_mean_1 / r_sigma_1 with t − 1 → s):
 ///   ω_M² = c_s²·(c_t² − c_s²·r²)/c_t²,  r = a_t/a_s.
 template <class Real>
-Real marginal_posterior_variance(const marginal_coeffs<Real>& ms,
-                                 const marginal_coeffs<Real>& mt) {
+Real marginal_posterior_variance(const marginal_coeffs<Real>& ms, const marginal_coeffs<Real>& mt) {
   if (mt.std == 0) return ms.std * ms.std;
   const Real r = mt.c_x0 / ms.c_x0;
-  const Real v = ms.std * ms.std * (mt.std * mt.std - ms.std * ms.std * r * r) /
-                 (mt.std * mt.std);
+  const Real v = ms.std * ms.std * (mt.std * mt.std - ms.std * ms.std * r * r) / (mt.std * mt.std);
   return v > 0 ? v : Real(0);
 }
 

@@ -12,8 +12,9 @@ namespace diffbridge {
 
 /// d(x, t) = c_x·x + c_x0·D(x, t) + c_y·y with the reverse drift at weight w.
 template <class Bridge, class State, class Denoiser>
-State reverse_drift_value(const Bridge& br, typename Bridge::real_type t, typename Bridge::real_type w,
-                          const State& x, const State& y, Denoiser& D) {
+State reverse_drift_value(const Bridge& br, typename Bridge::real_type t,
+                          typename Bridge::real_type w, const State& x, const State& y,
+                          Denoiser& D) {
   const auto r = br.reverse_drift(t, w);
   return r.c_x * x + r.c_x0 * D(x, t) + r.c_y * y;
 }

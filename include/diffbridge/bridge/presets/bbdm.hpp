@@ -37,8 +37,7 @@ class bbdm {
                         curve<double>(-1, S), [Ec](double t) { return Ec(t); },
                         [gc](double t) { return gc(t); }),
                     bridge_config<double>{reversion_target::y, pin_kind::hard, 0, modulation::one});
-    info_ = {"bbdm",
-             "num_timesteps=" + fmt(double(T_)) + " mt_type=" + mt + " max_var=" + fmt(s_),
+    info_ = {"bbdm", "num_timesteps=" + fmt(double(T_)) + " mt_type=" + mt + " max_var=" + fmt(s_),
              "theta=0, V(0,t)=2*max_var*m_t, m=y, pin=hard at m=1, pi=1",
              "exact (theta -> 0 limit of the OU bridge, time variable m_t)",
              "official p_sample with eta (mean uses the eta=1 variance: its eta quirk)"};

@@ -24,10 +24,9 @@ class ddpm {
       tb.push_back(acc), rate.push_back(b / 2);
     }
     curve<double> rc(-1, rate);
-    bridge_.emplace(make_ou_process<double>(curve<double>(-1, tb), acc, 1.0,
-                                            [rc](double t) { return rc(t); }),
-                    bridge_config<double>{reversion_target::zero, pin_kind::none, 0,
-                                          modulation::one});
+    bridge_.emplace(
+        make_ou_process<double>(curve<double>(-1, tb), acc, 1.0, [rc](double t) { return rc(t); }),
+        bridge_config<double>{reversion_target::zero, pin_kind::none, 0, modulation::one});
     info_ = {"ddpm",
              detail::concat("beta_start=", b0, " beta_end=", b1, " num_diffusion_timesteps=", T_),
              "theta_bar=-log(abar)/2, g2=2*theta (lambda=1), m=0, pin=none, pi=1",

@@ -14,8 +14,7 @@ namespace diffbridge::presets {
 /// I2SB's `space_indices(num_steps, count)`: a float stride accumulated and rounded
 /// half-to-even, e.g. (1000, 11) → 0, 100, ..., 500, 599, 699, 799, 899, 999.
 inline std::vector<double> i2sb_space_indices(long num_steps, long count) {
-  require_parameter(count >= 1 && count <= num_steps, "nfe + 1", count,
-                    "in [1, interval]");
+  require_parameter(count >= 1 && count <= num_steps, "nfe + 1", count, "in [1, interval]");
   const double stride = count <= 1 ? 1.0 : double(num_steps - 1) / double(count - 1);
   std::vector<double> v;
   double cur = 0;
@@ -41,14 +40,15 @@ class i2sb {
     total_ = acc;
     curve<double> B(-1, bwd), G(-1, g2), F(-1, fwd);
     const bridge_config<double> cfg{reversion_target::y, pin_kind::hard, 0, modulation::one};
-    bridge_.emplace(make_brownian_process<double>(F, [B](double t) { return B(t); },
-                                                  [G](double t) { return G(t); }),
+    bridge_.emplace(make_brownian_process<double>(
+                        F, [B](double t) { return B(t); }, [G](double t) { return G(t); }),
                     cfg);
     // The consistent Brownian bridge (D = Σβ): the reference the index offset deviates from.
     const double tot = total_;
-    consistent_.emplace(make_brownian_process<double>(F, [F, tot](double t) { return tot - F(t); },
-                                                      [G](double t) { return G(t); }),
-                        cfg);
+    consistent_.emplace(
+        make_brownian_process<double>(
+            F, [F, tot](double t) { return tot - F(t); }, [G](double t) { return G(t); }),
+        cfg);
     info_ = {"i2sb", "interval=" + fmt(double(n_)) + " beta_max=" + fmt(beta_max_),
              "theta=0, V(0,n)=std_fwd^2, V(n,T)=std_bwd^2 (per-index D), m=y, pin=hard, pi=1",
              "exact with its per-index D; vs the consistent Brownian bridge: index offset",

@@ -47,14 +47,14 @@ class mean_reverting {
     curve<double> rc(0, rate);
     auto proc = make_ou_process<double>(curve<double>(0, cum), cum.back(), lambda_ * lambda_,
                                         [rc](double t) { return rc(t); });
-    const pin_kind pin = Kind == gou_kind::irsde ? pin_kind::none
+    const pin_kind pin = Kind == gou_kind::irsde                       ? pin_kind::none
                          : (Kind == gou_kind::unidb && gamma_inv_ > 0) ? pin_kind::soft
                                                                        : pin_kind::hard;
-    bridge_.emplace(proc, bridge_config<double>{reversion_target::y, pin, gamma_inv_,
-                                                modulation::one});
+    bridge_.emplace(proc,
+                    bridge_config<double>{reversion_target::y, pin, gamma_inv_, modulation::one});
     if constexpr (Kind == gou_kind::unidb)  // GOUB: the variance the official code keeps
-      hard_.emplace(proc, bridge_config<double>{reversion_target::y, pin_kind::hard, 0,
-                                                modulation::one});
+      hard_.emplace(proc,
+                    bridge_config<double>{reversion_target::y, pin_kind::hard, 0, modulation::one});
     info_.name = name();
     info_.own_parameters = detail::concat("T=", T_, " eps=", eps_, " ", lam_key, "=", lam_raw,
                                           " (lambda=", lambda_, ") schedule=", sched);
@@ -64,13 +64,13 @@ class mean_reverting {
                                                            : "pin=soft gamma_inv",
                                    ", pi=1");
     if constexpr (Kind == gou_kind::unidb) {
-      info_.own_parameters += detail::concat(" gamma_inv=", gamma_inv_,
-                                             exact_variance_ ? " variance=exact" : "");
+      info_.own_parameters +=
+          detail::concat(" gamma_inv=", gamma_inv_, exact_variance_ ? " variance=exact" : "");
       info_.relation = exact_variance_ ? "exact (soft pin)"
                                        : "mean exact; official std is GOUB's, not the soft-pin std";
     } else {
-      info_.relation = Kind == gou_kind::irsde ? "exact; unpinned parent (x_T ~ N(mu, lambda^2))"
-                                               : "exact";
+      info_.relation =
+          Kind == gou_kind::irsde ? "exact; unpinned parent (x_T ~ N(mu, lambda^2))" : "exact";
     }
     info_.sampler = "exact posterior (eta=1); eta<1 the implicit family";
   }

@@ -38,11 +38,11 @@ class rdbm {
                                         [rate](double t) { return rate(t); });
     bridge_.emplace(std::move(proc), bridge_config<double>{reversion_target::y, pin_kind::hard, 0,
                                                            *parse_modulation(pi)});
-    info_ = {"rdbm",
-             "T=" + fmt(double(T_)) + " lambda=" + fmt(lambda_) + " schedule=" + sched,
-             "theta=" + sched + " cumsum, g2=2*lambda*theta, m=y, pin=hard at theta_bar_T, pi=" + pi,
-             "exact (it is the generalised bridge)",
-             "Eq. 19 (eta=0) on linspace(-1,T-1,S+1); eta>0 the implicit family, eta=1 the posterior"};
+    info_ = {
+        "rdbm", "T=" + fmt(double(T_)) + " lambda=" + fmt(lambda_) + " schedule=" + sched,
+        "theta=" + sched + " cumsum, g2=2*lambda*theta, m=y, pin=hard at theta_bar_T, pi=" + pi,
+        "exact (it is the generalised bridge)",
+        "Eq. 19 (eta=0) on linspace(-1,T-1,S+1); eta>0 the implicit family, eta=1 the posterior"};
   }
 
   preset_info info() const { return info_; }

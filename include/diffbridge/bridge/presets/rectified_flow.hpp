@@ -13,11 +13,11 @@ class rectified_flow {
   explicit rectified_flow(const parameter_set& ps = {}) {
     eps_ = ps.number("eps", 1e-3, 0, 0.5, "in [0, 0.5)");
     ps.require_all_used("rectified-flow");
-    bridge_.emplace(make_brownian_process<double>(
-                        curve<double>([](double s) { return s; }, 0.0, 1.0),
-                        [](double s) { return 1 - s; }, [](double) { return 1.0; }),
-                    bridge_config<double>{reversion_target::y, pin_kind::hard, 0,
-                                          modulation::zero});
+    bridge_.emplace(
+        make_brownian_process<double>(
+            curve<double>([](double s) { return s; }, 0.0, 1.0), [](double s) { return 1 - s; },
+            [](double) { return 1.0; }),
+        bridge_config<double>{reversion_target::y, pin_kind::hard, 0, modulation::zero});
   }
   preset_info info() const {
     return {"rectified-flow", detail::concat("eps=", eps_, " (data at t=1)"),
