@@ -75,6 +75,10 @@ class any_preset {
     return self_->step(from, to, eta);
   }
   std::vector<double> default_grid(long steps) const { return self_->default_grid(steps); }
+  /// The official starting state at the grid's first time: x = c_y·y + std·(π ⊙ z)
+  /// (c_x0 is 0). Default: the marginal's mean weight and std there; presets override it
+  /// where their code starts otherwise (IR-SDE: μ + λz, BBDM/I2SB/DDBM: y, DDPM: z).
+  marginal_coeffs<double> prior(double t) const { return self_->prior(t); }
   /// Samplers beyond the preset's own `step`: "euler-maruyama" where the preset has one.
   bool has_sampler(std::string_view sampler) const { return self_->has_sampler(sampler); }
   /// The update of a named sampler: "" or "default" is `step`.
@@ -100,6 +104,7 @@ class any_preset {
     virtual step_coeffs<double> step(double, double, double) const = 0;
     virtual std::vector<double> default_grid(long) const = 0;
     virtual bool has_sampler(std::string_view) const = 0;
+    virtual marginal_coeffs<double> prior(double) const = 0;
     virtual step_coeffs<double> euler_maruyama(double, double) const = 0;
     virtual marginal_coeffs<double> reference_coeffs(double) const = 0;
     virtual step_coeffs<double> reference_step(double, double, double) const = 0;
@@ -115,6 +120,14 @@ class any_preset {
       return p_.step(f, t, e);
     }
     std::vector<double> default_grid(long n) const override { return p_.default_grid(n); }
+    marginal_coeffs<double> prior(double t) const override {
+      if constexpr (requires { p_.prior(t); }) {
+        return p_.prior(t);
+      } else {
+        const auto m = p_.coeffs(t);
+        return {0.0, m.c_x0 + m.c_y, m.std};
+      }
+    }
     static constexpr bool has_em = requires(const P& p) { p.euler_maruyama(1.0, 0.0); };
     bool has_sampler(std::string_view s) const override { return has_em && s == "euler-maruyama"; }
     step_coeffs<double> euler_maruyama(double f, double t) const override {

@@ -72,6 +72,11 @@ class bbdm {
     g.push_back(1), g.push_back(0), g.push_back(-1);
     return g;
   }
+  /// The official sampler starts from y exactly, without noise.
+  marginal_coeffs<double> prior(double t) const {
+    domain().require(t, "t");
+    return {0.0, 1.0, 0.0};
+  }
   marginal_coeffs<double> reference_coeffs(double t) const { return coeffs(t); }
   step_coeffs<double> reference_step(double from, double to, double eta) const {
     domain().require_step(from, to);

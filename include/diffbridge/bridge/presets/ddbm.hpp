@@ -77,6 +77,11 @@ class ddbm {
   std::vector<double> default_grid(long steps) const {
     return grid::karras(T_ - 1e-4, t_min_, steps, rho_, true);
   }
+  /// The Heun sampler starts from x_T = y at T − 1e-4 (the pinned end), without noise.
+  marginal_coeffs<double> prior(double t) const {
+    domain().require(t, "t");
+    return {0.0, 1.0, 0.0};
+  }
   marginal_coeffs<double> reference_coeffs(double t) const { return coeffs(t); }
   step_coeffs<double> reference_step(double f, double t, double e) const { return step(f, t, e); }
   /// The VP process with reversion target y instead of 0 (to show why 0 is needed).

@@ -55,6 +55,11 @@ class ddpm {
     g.push_back(-1);
     return g;
   }
+  /// DDIM starts from x_T = z ~ N(0, I).
+  marginal_coeffs<double> prior(double t) const {
+    domain().require(t, "t");
+    return {0.0, 0.0, 1.0};
+  }
   marginal_coeffs<double> reference_coeffs(double t) const { return coeffs(t); }
   step_coeffs<double> reference_step(double f, double t, double e) const { return step(f, t, e); }
   const bridge_type& bridge() const { return *bridge_; }

@@ -72,6 +72,11 @@ class i2sb {
     auto g = i2sb_space_indices(n_, nfe + 1);
     return {g.rbegin(), g.rend()};
   }
+  /// The official sampler starts from y exactly, without noise.
+  marginal_coeffs<double> prior(double t) const {
+    domain().require(t, "t");
+    return {0.0, 1.0, 0.0};
+  }
   marginal_coeffs<double> reference_coeffs(double t) const {
     domain().require(t, "t");
     return consistent_->marginal(t);

@@ -126,6 +126,11 @@ class mean_reverting {
     return {1 - d * (f.c_x - g2 * sx), d * g2 * s0, -d * (f.c_y - g2 * sy), std::sqrt(g2 * d)};
   }
   std::vector<double> default_grid(long steps) const { return uniform_indices(T_, 0, steps); }
+  /// IR-SDE starts from `noise_state`: μ + λz; GOUB and UniDB from μ exactly.
+  marginal_coeffs<double> prior(double t) const {
+    domain().require(t, "t");
+    return {0.0, 1.0, Kind == gou_kind::irsde ? lambda_ : 0.0};
+  }
   marginal_coeffs<double> reference_coeffs(double t) const {
     domain().require(t, "t");
     return bridge_->marginal(t);
