@@ -5,7 +5,9 @@
 #include <string>
 
 #include "cli_args.hpp"
+#include "cmd_bench_kernel.hpp"
 #include "cmd_bridge.hpp"
+#include "cmd_sample.hpp"
 #include "diffbridge/version.hpp"
 
 namespace {
@@ -18,7 +20,13 @@ constexpr const char* usage =
     "                            marginal coefficients: t,c_x0,c_y,std\n"
     "  step --bridge NAME [--set ...] --from S --to T [--eta E] [--sampler euler-maruyama]\n"
     "                            one sampler update: c_xt,c_x0,c_y,c_z\n"
-    "  study [--golden DIR]      every preset against the generalised bridge\n";
+    "  study [--golden DIR]      every preset against the generalised bridge\n"
+    "  sample --bridge NAME [--set ...] --steps N [--eta E] --seed S --denoiser point:FILE.npy\n"
+    "         --input Y.npy --output OUT.npy [--backend std|eigen|xtensor|thrust]\n"
+    "         [--pi 0|1|residual|abs_residual] [--sampler euler-maruyama]\n"
+    "                            run a preset's sampler (float32 NCHW .npy, N = 1)\n"
+    "  bench-kernel --backend B --elements N [--threads T] [--samples S]\n"
+    "                            fused-step bandwidth vs a STREAM triad, same process\n";
 
 }  // namespace
 
@@ -41,6 +49,8 @@ int main(int argc, char** argv) {
     if (cmd == "coeffs") return diffbridge::cli::cmd_coeffs(argc, argv);
     if (cmd == "step") return diffbridge::cli::cmd_step(argc, argv);
     if (cmd == "study") return diffbridge::cli::cmd_study(argc, argv);
+    if (cmd == "sample") return diffbridge::cli::cmd_sample(argc, argv);
+    if (cmd == "bench-kernel") return diffbridge::cli::cmd_bench_kernel(argc, argv);
     std::fprintf(stderr, "diffbridge: error: unknown command '%s' (try --help)\n", cmd.c_str());
     return 2;
   } catch (const std::exception& e) {

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string_view>
 
+#include "diffbridge/core/host_device.hpp"
+
 namespace diffbridge {
 
 enum class modulation {
@@ -17,7 +19,7 @@ enum class modulation {
 
 /// π evaluated per element from x0 (or its estimate x̂0) and μ (= y).
 template <modulation M, class Real>
-constexpr Real modulation_value(Real x0, Real mu) noexcept {
+DIFFBRIDGE_HD constexpr Real modulation_value(Real x0, Real mu) noexcept {
   if constexpr (M == modulation::zero) {
     return Real(0);
   } else if constexpr (M == modulation::one) {

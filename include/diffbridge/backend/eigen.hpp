@@ -1,0 +1,169 @@
+// Eigen 3.4 backend: Eigen::Array storage, kernels as Map<ArrayX> expressions (SIMD packets),
+// threaded over chunks with OpenMP when the including target enables it. Views are the host
+// tensor_view, so std / eigen / xtensor tensors interoperate without copies. The inline noise
+// is the shared philox_normals stream, generated chunk by chunk into an L1-sized buffer.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstddef>
+#include <string_view>
+
+#include "diffbridge/backend/concept.hpp"
+#include "diffbridge/backend/kernels.hpp"
+#include "diffbridge/backend/std.hpp"
+
+namespace diffbridge {
+
+/// Owning Eigen tensor: a column array of numel values plus the NCHW extents.
+template <class T>
+struct eigen_tensor {
+  Eigen::Array<T, Eigen::Dynamic, 1> data;
+  shape dims;
+};
+
+namespace detail {
+
+template <class T>
+using eigen_map = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T>
+using eigen_cmap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+/// out = k·x + p·x̂0 + q·y + w·(π ⊙ z), the same association as kernels::step_value.
+template <modulation M, class T, class X, class X0, class Y, class Z, class O>
+void eigen_step(const kernels::step_scalars<T>& s, const X& x, const X0& x0, const Y& y, const Z& z,
+                O&& out) {
+  if constexpr (M == modulation::zero) {
+    out = s.k * x + s.p * x0 + s.q * y;
+  } else if constexpr (M == modulation::one) {
+    out = s.k * x + s.p * x0 + s.q * y + s.w * z;
+  } else if constexpr (M == modulation::residual) {
+    out = s.k * x + s.p * x0 + s.q * y + s.w * ((x0 - y) * z);
+  } else {
+    out = s.k * x + s.p * x0 + s.q * y + s.w * ((x0 - y).abs() * z);
+  }
+}
+
+/// out = a·x0 + b·y + c·(π ⊙ ε), the same association as kernels::marginal_value.
+template <modulation M, class T, class X0, class Y, class E, class O>
+void eigen_marginal(const kernels::marginal_scalars<T>& s, const X0& x0, const Y& y, const E& eps,
+                    O&& out) {
+  if constexpr (M == modulation::zero) {
+    out = s.a * x0 + s.b * y;
+  } else if constexpr (M == modulation::one) {
+    out = s.a * x0 + s.b * y + s.c * eps;
+  } else if constexpr (M == modulation::residual) {
+    out = s.a * x0 + s.b * y + s.c * ((x0 - y) * eps);
+  } else {
+    out = s.a * x0 + s.b * y + s.c * ((x0 - y).abs() * eps);
+  }
+}
+
+/// The chunk [b, e) of a view as an Eigen map.
+template <class T>
+eigen_cmap<T> segment(tensor_view<const T> v, std::size_t b, std::size_t e) {
+  return eigen_cmap<T>(v.data + b, static_cast<Eigen::Index>(e - b));
+}
+template <class T>
+eigen_map<T> segment(tensor_view<T> v, std::size_t b, std::size_t e) {
+  return eigen_map<T>(v.data + b, static_cast<Eigen::Index>(e - b));
+}
+
+/// The normals of [b, e) as an Eigen expression of scalar T (buf holds host_chunk floats).
+template <class T>
+auto eigen_noise(const philox_normals& rng, std::size_t b, std::size_t e, float* buf) {
+  fill_normals(rng, b, e, buf);
+  return eigen_cmap<float>(buf, static_cast<Eigen::Index>(e - b)).template cast<T>();
+}
+
+}  // namespace detail
+
+/// Eigen backend.
+struct eigen_backend : detail::host_memory {
+  static constexpr std::string_view name = "eigen";
+
+  template <class T>
+  using tensor = eigen_tensor<T>;
+
+  template <class T>
+  static eigen_tensor<T> empty(shape s) {
+    return {Eigen::Array<T, Eigen::Dynamic, 1>(static_cast<Eigen::Index>(s.numel())), s};
+  }
+  template <class T>
+  static tensor_view<T> as_view(eigen_tensor<T>& t) noexcept {
+    return {t.data.data(), t.dims};
+  }
+  template <class T>
+  static tensor_view<const T> as_view(const eigen_tensor<T>& t) noexcept {
+    return {t.data.data(), t.dims};
+  }
+  /// A view as an Eigen::Map (zero-copy), for code that wants to keep working in Eigen.
+  template <class T>
+  static auto map(tensor_view<T> v) {
+    return detail::segment(v, 0, v.size());
+  }
+
+  template <class F>
+  static void for_each_index(std::size_t n, F f) {
+    detail::parallel_chunks(n, [&](std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) f(i);
+    });
+  }
+
+  template <modulation M, class T>
+  static void step(const step_coeffs<double>& c, cview<T> x, cview<T> x0hat, cview<T> y, cview<T> z,
+                   tensor_view<T> out) {
+    detail::require_same_shape("step", out.dims, x.dims, x0hat.dims, y.dims, z.dims);
+    const auto s = kernels::to_scalars<T>(c);
+    detail::parallel_chunks(out.size(), [&](std::size_t b, std::size_t e) {
+      using detail::segment;
+      detail::eigen_step<M>(s, segment(x, b, e), segment(x0hat, b, e), segment(y, b, e),
+                            segment(z, b, e), segment(out, b, e));
+    });
+  }
+  template <modulation M, class T>
+  static void step(const step_coeffs<double>& c, cview<T> x, cview<T> x0hat, cview<T> y,
+                   const philox_normals& z, tensor_view<T> out) {
+    detail::require_same_shape("step", out.dims, x.dims, x0hat.dims, y.dims);
+    const auto s = kernels::to_scalars<T>(c);
+    detail::parallel_chunks(out.size(), [&](std::size_t b, std::size_t e) {
+      using detail::segment;
+      alignas(64) float buf[detail::host_chunk];
+      if constexpr (M == modulation::zero) {
+        detail::eigen_step<M>(s, segment(x, b, e), segment(x0hat, b, e), segment(y, b, e), 0,
+                              segment(out, b, e));
+      } else {
+        detail::eigen_step<M>(s, segment(x, b, e), segment(x0hat, b, e), segment(y, b, e),
+                              detail::eigen_noise<T>(z, b, e, buf), segment(out, b, e));
+      }
+    });
+  }
+  template <modulation M, class T>
+  static void marginal(const marginal_coeffs<double>& c, cview<T> x0, cview<T> y, cview<T> eps,
+                       tensor_view<T> out) {
+    detail::require_same_shape("marginal", out.dims, x0.dims, y.dims, eps.dims);
+    const auto s = kernels::to_scalars<T>(c);
+    detail::parallel_chunks(out.size(), [&](std::size_t b, std::size_t e) {
+      using detail::segment;
+      detail::eigen_marginal<M>(s, segment(x0, b, e), segment(y, b, e), segment(eps, b, e),
+                                segment(out, b, e));
+    });
+  }
+  template <modulation M, class T>
+  static void marginal(const marginal_coeffs<double>& c, cview<T> x0, cview<T> y,
+                       const philox_normals& eps, tensor_view<T> out) {
+    detail::require_same_shape("marginal", out.dims, x0.dims, y.dims);
+    const auto s = kernels::to_scalars<T>(c);
+    detail::parallel_chunks(out.size(), [&](std::size_t b, std::size_t e) {
+      using detail::segment;
+      alignas(64) float buf[detail::host_chunk];
+      if constexpr (M == modulation::zero) {
+        detail::eigen_marginal<M>(s, segment(x0, b, e), segment(y, b, e), 0, segment(out, b, e));
+      } else {
+        detail::eigen_marginal<M>(s, segment(x0, b, e), segment(y, b, e),
+                                  detail::eigen_noise<T>(eps, b, e, buf), segment(out, b, e));
+      }
+    });
+  }
+};
+
+}  // namespace diffbridge

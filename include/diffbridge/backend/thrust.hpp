@@ -1,0 +1,169 @@
+// Thrust backend: thrust::device_vector storage, thrust::device_ptr views, and the shared
+// functors of kernels.hpp launched with thrust::for_each_n over a counting iterator. The device
+// system is Thrust's THRUST_DEVICE_SYSTEM: CUDA when compiled by nvcc (diffbridge::thrust leaves
+// .cu files on CUDA), CPP or OMP for C++ sources (chosen at configure time by
+// DIFFBRIDGE_THRUST_DEVICE_SYSTEM). The OMP build runs exactly the functors the GPU runs.
+// On CUDA the kernels are launched without a trailing synchronisation (par_nosync);
+// copy_to_host and synchronize() wait for them.
+#pragma once
+
+#include <thrust/copy.h>
+#include <thrust/device_ptr.h>
+#include <thrust/device_vector.h>
+#include <thrust/execution_policy.h>
+#include <thrust/for_each.h>
+#include <thrust/iterator/counting_iterator.h>
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <type_traits>
+
+#include "diffbridge/backend/concept.hpp"
+#include "diffbridge/backend/kernels.hpp"
+
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+#if !defined(__CUDACC__)
+#error "diffbridge/backend/thrust.hpp: the CUDA device system needs nvcc (a .cu source)"
+#endif
+#include <cuda_runtime_api.h>
+#include <thrust/system/cuda/execution_policy.h>
+#endif
+
+namespace diffbridge {
+
+/// Non-owning view of device memory (host memory for the CPP/OMP systems). T may be const.
+template <class T>
+struct thrust_view {
+  using element_type = T;
+  thrust::device_ptr<T> data{};
+  shape dims{};
+
+  std::size_t size() const noexcept { return dims.numel(); }
+  T* raw() const noexcept { return thrust::raw_pointer_cast(data); }
+  /// view<T> -> view<const T> (a template so that view<const T> declares no self-conversion).
+  template <class U>
+  requires(std::is_same_v<U, const T> && !std::is_const_v<T>) operator thrust_view<U>()
+      const noexcept {  // NOLINT: implicit by design
+    return {thrust::device_ptr<U>(raw()), dims};
+  }
+};
+
+/// Owning tensor in the device system's memory.
+template <class T>
+struct thrust_tensor {
+  thrust::device_vector<T> data;
+  shape dims;
+};
+
+namespace detail {
+/// The execution policy of the device system (CUDA: no synchronisation after each kernel).
+inline auto thrust_policy() noexcept {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+  return thrust::cuda::par_nosync;
+#else
+  return thrust::device;
+#endif
+}
+}  // namespace detail
+
+/// Thrust backend.
+struct thrust_backend {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+  static constexpr std::string_view name = "thrust-cuda";
+#elif THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+  static constexpr std::string_view name = "thrust-omp";
+#elif THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_TBB
+  static constexpr std::string_view name = "thrust-tbb";
+#else
+  static constexpr std::string_view name = "thrust-cpp";
+#endif
+
+  template <class T>
+  using tensor = thrust_tensor<T>;
+  template <class T>
+  using view = thrust_view<T>;
+  template <class T>
+  using cview = std::type_identity_t<thrust_view<const T>>;
+
+  template <class T>
+  static thrust_tensor<T> empty(shape s) {
+    return {thrust::device_vector<T>(s.numel()), s};
+  }
+  template <class T>
+  static thrust_view<T> as_view(thrust_tensor<T>& t) noexcept {
+    return {t.data.data(), t.dims};
+  }
+  template <class T>
+  static thrust_view<const T> as_view(const thrust_tensor<T>& t) noexcept {
+    return {t.data.data(), t.dims};
+  }
+  /// Zero-copy view of caller memory: a device pointer on CUDA, a host pointer on CPP/OMP.
+  template <class T>
+  static thrust_view<T> wrap(T* p, shape s) noexcept {
+    return {thrust::device_pointer_cast(p), s};
+  }
+  template <class T>
+  static thrust_view<T> wrap(thrust::device_ptr<T> p, shape s) noexcept {
+    return {p, s};
+  }
+
+  template <class T>
+  static void copy_from_host(std::span<const std::type_identity_t<T>> src, thrust_view<T> dst) {
+    if (src.size() != dst.size()) throw invalid_input("copy_from_host: size mismatch");
+    thrust::copy(src.data(), src.data() + src.size(), dst.data);
+  }
+  template <class T>
+  static void copy_to_host(thrust_view<T> src, std::span<std::remove_const_t<T>> dst) {
+    if (src.size() != dst.size()) throw invalid_input("copy_to_host: size mismatch");
+    thrust::copy(src.data, src.data + static_cast<std::ptrdiff_t>(src.size()), dst.data());
+  }
+
+  /// f(i) for i in [0, n) on the device system; f must be a DIFFBRIDGE_HD functor.
+  template <class F>
+  static void for_each_index(std::size_t n, F f) {
+    if (n == 0) return;
+    thrust::for_each_n(detail::thrust_policy(), thrust::counting_iterator<std::size_t>(0), n, f);
+  }
+
+  /// Waits for queued kernels; throws diffbridge::error if one failed.
+  static void synchronize() {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+    const cudaError_t e = cudaDeviceSynchronize();
+    if (e != cudaSuccess) throw error(detail::concat("thrust backend: ", cudaGetErrorString(e)));
+#endif
+  }
+
+  template <modulation M, class T>
+  static void step(const step_coeffs<double>& c, cview<T> x, cview<T> x0hat, cview<T> y, cview<T> z,
+                   thrust_view<T> out) {
+    detail::require_same_shape("step", out.dims, x.dims, x0hat.dims, y.dims, z.dims);
+    for_each_index(out.size(), kernels::step_fn<M, T>{kernels::to_scalars<T>(c), x.raw(),
+                                                      x0hat.raw(), y.raw(), z.raw(), out.raw()});
+  }
+  template <modulation M, class T>
+  static void step(const step_coeffs<double>& c, cview<T> x, cview<T> x0hat, cview<T> y,
+                   const philox_normals& z, thrust_view<T> out) {
+    detail::require_same_shape("step", out.dims, x.dims, x0hat.dims, y.dims);
+    for_each_index(philox_blocks(out.size()),
+                   kernels::step_philox_fn<M, T>{kernels::to_scalars<T>(c), x.raw(), x0hat.raw(),
+                                                 y.raw(), z, out.raw(), out.size()});
+  }
+  template <modulation M, class T>
+  static void marginal(const marginal_coeffs<double>& c, cview<T> x0, cview<T> y, cview<T> eps,
+                       thrust_view<T> out) {
+    detail::require_same_shape("marginal", out.dims, x0.dims, y.dims, eps.dims);
+    for_each_index(out.size(), kernels::marginal_fn<M, T>{kernels::to_scalars<T>(c), x0.raw(),
+                                                          y.raw(), eps.raw(), out.raw()});
+  }
+  template <modulation M, class T>
+  static void marginal(const marginal_coeffs<double>& c, cview<T> x0, cview<T> y,
+                       const philox_normals& eps, thrust_view<T> out) {
+    detail::require_same_shape("marginal", out.dims, x0.dims, y.dims);
+    for_each_index(philox_blocks(out.size()),
+                   kernels::marginal_philox_fn<M, T>{kernels::to_scalars<T>(c), x0.raw(), y.raw(),
+                                                     eps, out.raw(), out.size()});
+  }
+};
+
+}  // namespace diffbridge

@@ -1,0 +1,72 @@
+// The generic sampling loop: any preset's sampler, any denoiser, any tensor backend.
+// Every update is one fused kernel (backend/kernels.hpp); the noise of step i is
+// Philox(seed, i) over the element index (core/philox.hpp), so a run is bit-identical on
+// every backend and thread count:
+//   step 0:      x = c_y·y + std·(π ⊙ z₀)                       the preset's prior
+//   step i ≥ 1:  x ← c_xt·x + c_x0·x̂0 + c_y·y + c_z·(π(x̂0, y) ⊙ z_i)   grid[i−1] → grid[i]
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "diffbridge/backend/concept.hpp"
+#include "diffbridge/bridge/preset.hpp"
+
+namespace diffbridge {
+
+/// What the denoiser returns: x̂0, or the modulated noise πε (RDBM's N̂), converted to x̂0
+/// through the marginal at t: x̂0 = (x_t − c_y·y − std·πε)/c_x0.
+enum class prediction { x0, pi_eps };
+
+struct sample_options {
+  double eta = 0;                   ///< η of the implicit family (the preset's `step`)
+  modulation pi = modulation::one;  ///< π of the noise terms
+  std::uint64_t seed = 0;
+  std::string sampler;  ///< "" = the preset's own update; "euler-maruyama" where available
+  prediction predicts = prediction::x0;
+};
+
+/// Runs the preset's sampler along `grid` (from the noisy end to the clean end).
+/// `denoise(x, t, y, out)` writes its prediction for state x at time t into `out`
+/// (all backend views of y's shape). The final sample is left in `x`.
+template <class B, class T, class Denoiser>
+void sample(const any_preset& p, std::span<const double> grid, Denoiser&& denoise,
+            typename B::template view<const T> y, typename B::template view<T> x,
+            const sample_options& o = {}) {
+  if (grid.size() < 2) throw invalid_time("the sampling grid needs at least two times");
+  for (size_t i = 0; i + 1 < grid.size(); ++i) p.domain().require_step(grid[i], grid[i + 1]);
+  if (!(x.dims == y.dims)) throw invalid_input("sample: x and y shapes differ");
+  auto x0_store = B::template empty<T>(y.dims);
+  const auto x0h = B::as_view(x0_store);
+  const typename B::template view<const T> cx = x, cx0 = x0h;
+
+  visit_modulation(o.pi, [&](auto M) {
+    constexpr modulation pi = decltype(M)::value;
+    const auto prior = p.prior(grid[0]);
+    // π of the prior's noise needs x0: estimate it from the prior mean.
+    B::template marginal<modulation::one>({0.0, prior.c_y, 0.0}, y, y, philox_normals{o.seed, 0},
+                                          x);
+    if (prior.std > 0 && (pi == modulation::residual || pi == modulation::abs_residual))
+      denoise(cx, grid[0], y, x0h);
+    const auto x0_for_pi = prior.std > 0 && pi != modulation::one ? cx0 : y;
+    B::template marginal<pi>(prior, x0_for_pi, y, philox_normals{o.seed, 0}, x);
+
+    for (size_t i = 0; i + 1 < grid.size(); ++i) {
+      denoise(cx, grid[i], y, x0h);
+      if (o.predicts == prediction::pi_eps) {
+        const auto m = p.coeffs(grid[i]);
+        if (m.c_x0 == 0)
+          throw invalid_time(
+              detail::concat("t = ", grid[i], ": x0 cannot be recovered from pi-eps (c_x0 = 0)"));
+        const step_coeffs<double> to_x0{1 / m.c_x0, 0.0, -m.c_y / m.c_x0, -m.std / m.c_x0};
+        B::template step<modulation::one>(to_x0, cx, cx0, y, cx0, x0h);
+      }
+      const auto c = p.step(grid[i], grid[i + 1], o.eta, o.sampler);
+      B::template step<pi>(c, cx, cx0, y, philox_normals{o.seed, i + 1}, x);
+    }
+  });
+  B::synchronize();
+}
+
+}  // namespace diffbridge

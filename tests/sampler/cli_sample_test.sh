@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `diffbridge sample`: results across backends, and bad input (one-line error, no output).
+set -u
+bin="$1"
+data="$(dirname "$0")/data"
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+check() { local n="$1"; shift; if "$@"; then :; else echo "FAIL: $n"; fails=$((fails + 1)); fi; }
+run() { "$bin" sample --bridge rdbm --steps 10 --seed 3 --denoiser "point:$data/target.npy" \
+          --input "$data/y.npy" "$@"; }
+backends=$("$bin" sample --backend nope --bridge rdbm --steps 1 --denoiser point:x --input x \
+           --output x 2>&1 | sed -n 's/.*available: \(.*\))/\1/p' | tr '|' ' ')
+check "backends listed" test -n "$backends"
+first=""
+for b in $backends; do
+  run --backend "$b" --eta 0.5 --pi residual --output "$tmp/$b.npy"
+  check "sample on $b" test -s "$tmp/$b.npy"
+  [ -z "$first" ] && first="$tmp/$b.npy"
+  check "$b bit-identical to the first backend" cmp -s "$first" "$tmp/$b.npy"
+done
+# A perfect point-mass denoiser: RDBM's last step returns x̂0, so the output is the target
+# (same bytes after the 128-byte header).
+check "point target reached" cmp -s <(tail -c +129 "$data/target.npy") <(tail -c +129 "$first")
+"$bin" sample --bridge goub --steps 100 --sampler euler-maruyama --seed 1 \
+  --denoiser "point:$data/target.npy" --input "$data/y.npy" --output "$tmp/em.npy"
+check "goub euler-maruyama" test -s "$tmp/em.npy"
+
+expect_error() {
+  local name="$1" want="$2"; shift 2
+  rm -f "$tmp/out.npy"
+  "$bin" "$@" >"$tmp/o" 2>"$tmp/e"
+  local rc=$?
+  check "$name: non-zero exit" test "$rc" -ne 0
+  check "$name: one stderr line" test "$(wc -l <"$tmp/e")" -eq 1
+  check "$name: names '$want' (got: $(cat "$tmp/e"))" grep -q -- "$want" "$tmp/e"
+  check "$name: no output file" test ! -e "$tmp/out.npy"
+  check "$name: no temporary left" test -z "$(ls "$tmp" | grep tmp)"
+}
+S=(sample --bridge rdbm --steps 10 --seed 1 --output "$tmp/out.npy")
+expect_error "missing input" "missing.npy" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/missing.npy"
+expect_error "wrong dtype" "int32.npy" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/int32.npy"
+expect_error "wrong rank" "rank3.npy" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/rank3.npy"
+expect_error "shape mismatch" "shape" "${S[@]}" --denoiser "point:$data/wrong_shape.npy" --input "$data/y.npy"
+expect_error "NaN input" "nan.npy" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/nan.npy"
+expect_error "unknown backend" "--backend cuda9" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/y.npy" --backend cuda9
+expect_error "bad denoiser" "point:FILE" "${S[@]}" --denoiser "net:x" --input "$data/y.npy"
+expect_error "too many steps" "steps" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/y.npy" --steps 1000
+expect_error "bad eta" "eta" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/y.npy" --eta 3
+expect_error "output dir missing" "out.npy" sample --bridge rdbm --steps 10 --denoiser "point:$data/target.npy" --input "$data/y.npy" --output "$tmp/nodir/out.npy"
+if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+echo "all sample CLI checks passed"
