@@ -11,7 +11,7 @@
 
 namespace diffbridge::presets {
 
-class bbdm {
+class bbdm : public bridge_backed {
  public:
   explicit bbdm(const parameter_set& ps = {}) {
     T_ = ps.integer("num_timesteps", 1000, 2, 1000000, "an integer in [2, 1000000]");
@@ -37,19 +37,13 @@ class bbdm {
                         curve<double>(-1, S), [Ec](double t) { return Ec(t); },
                         [gc](double t) { return gc(t); }),
                     bridge_config<double>{reversion_target::y, pin_kind::hard, 0, modulation::one});
+    domain_ = {true, -1.0, double(T_ - 1)};
     info_ = {"bbdm", "num_timesteps=" + fmt(double(T_)) + " mt_type=" + mt + " max_var=" + fmt(s_),
              "theta=0, V(0,t)=2*max_var*m_t, m=y, pin=hard at m=1, pi=1",
              "exact (theta -> 0 limit of the OU bridge, time variable m_t)",
              "official p_sample with eta (mean uses the eta=1 variance: its eta quirk)"};
   }
 
-  preset_info info() const { return info_; }
-  time_domain domain() const { return {true, -1.0, double(T_ - 1)}; }
-  std::vector<double> official_times() const { return index_range(0, T_ - 1); }
-  marginal_coeffs<double> coeffs(double t) const {
-    domain().require(t, "t");
-    return bridge_->marginal(t);
-  }
   step_coeffs<double> step(double from, double to, double eta) const {
     domain().require_step(from, to);
     require_parameter(eta >= 0 && eta <= 1, "eta", eta, "in [0, 1]");
@@ -77,18 +71,10 @@ class bbdm {
     domain().require(t, "t");
     return {0.0, 1.0, 0.0};
   }
-  marginal_coeffs<double> reference_coeffs(double t) const { return coeffs(t); }
-  step_coeffs<double> reference_step(double from, double to, double eta) const {
-    domain().require_step(from, to);
-    return bridge_->step(to, from, eta);
-  }
-  const bridge_type& bridge() const { return *bridge_; }
 
  private:
   long T_ = 1000;
   double s_ = 1;
-  std::optional<bridge_type> bridge_;
-  preset_info info_;
 };
 
 }  // namespace diffbridge::presets

@@ -38,4 +38,37 @@ inline double per_255(double v) { return v >= 1 ? v / 255.0 : v; }
 
 inline std::string fmt(double v) { return detail::concat(v); }
 
+/// What every bridge-backed preset shares: its generalised bridge in the preset's own time,
+/// the domain, the official indices and the description. Presets derive from it and hide the
+/// members that differ (nothing is virtual: any_preset binds to the concrete preset), and the
+/// `reference_*` members always give the generalised bridge itself.
+class bridge_backed {
+ public:
+  preset_info info() const { return info_; }
+  time_domain domain() const { return domain_; }
+  std::vector<double> official_times() const {
+    return domain_.discrete ? index_range(first_official_, long(domain_.hi))
+                            : std::vector<double>{};
+  }
+  marginal_coeffs<double> coeffs(double t) const {
+    domain_.require(t, "t");
+    return bridge_->marginal(t);
+  }
+  step_coeffs<double> step(double from, double to, double eta) const {
+    domain_.require_step(from, to);
+    return bridge_->step(to, from, eta);
+  }
+  marginal_coeffs<double> reference_coeffs(double t) const { return bridge_backed::coeffs(t); }
+  step_coeffs<double> reference_step(double from, double to, double eta) const {
+    return bridge_backed::step(from, to, eta);
+  }
+  const bridge_type& bridge() const { return *bridge_; }
+
+ protected:
+  std::optional<bridge_type> bridge_;
+  preset_info info_;
+  time_domain domain_;
+  long first_official_ = 0;
+};
+
 }  // namespace diffbridge::presets

@@ -28,7 +28,7 @@ inline process<double> vp_process(double T, double beta_min, double beta_d) {
 enum class ddbm_kind { ve, vp };
 
 template <ddbm_kind Kind>
-class ddbm {
+class ddbm : public bridge_backed {
  public:
   explicit ddbm(const parameter_set& ps = {}) {
     const bool ve = Kind == ddbm_kind::ve;
@@ -50,6 +50,7 @@ class ddbm {
       c.target = reversion_target::y;
       target_y_.emplace(vp_process(T_, beta_min_, beta_d_), c);
     }
+    domain_ = {false, 0.0, T_};
     info_.name = name();
     info_.own_parameters = ve ? detail::concat("sigma_max=", T_, " sigma_min=", t_min_)
                               : detail::concat("beta_d=", beta_d_, " beta_min=", beta_min_,
@@ -62,17 +63,6 @@ class ddbm {
   }
 
   static constexpr const char* name() { return Kind == ddbm_kind::ve ? "ddbm-ve" : "ddbm-vp"; }
-  preset_info info() const { return info_; }
-  time_domain domain() const { return {false, 0.0, T_}; }
-  std::vector<double> official_times() const { return {}; }
-  marginal_coeffs<double> coeffs(double t) const {
-    domain().require(t, "t");
-    return bridge_->marginal(t);
-  }
-  step_coeffs<double> step(double from, double to, double eta) const {
-    domain().require_step(from, to);
-    return bridge_->step(to, from, eta);
-  }
   /// DDBM's Karras grid: N times from T − 1e-4 to sigma_min, then 0.
   std::vector<double> default_grid(long steps) const {
     return grid::karras(T_ - 1e-4, t_min_, steps, rho_, true);
@@ -82,16 +72,12 @@ class ddbm {
     domain().require(t, "t");
     return {0.0, 1.0, 0.0};
   }
-  marginal_coeffs<double> reference_coeffs(double t) const { return coeffs(t); }
-  step_coeffs<double> reference_step(double f, double t, double e) const { return step(f, t, e); }
   /// The VP process with reversion target y instead of 0 (to show why 0 is needed).
   marginal_coeffs<double> target_y_coeffs(double t) const { return target_y_->marginal(t); }
-  const bridge_type& bridge() const { return *bridge_; }
 
  private:
   double T_ = 80, t_min_ = 0.002, rho_ = 7, beta_d_ = 2, beta_min_ = 0.1;
-  std::optional<bridge_type> bridge_, target_y_;
-  preset_info info_;
+  std::optional<bridge_type> target_y_;
 };
 
 using ddbm_ve = ddbm<ddbm_kind::ve>;

@@ -9,7 +9,7 @@
 
 namespace diffbridge::presets {
 
-class ddpm {
+class ddpm : public bridge_backed {
  public:
   explicit ddpm(const parameter_set& ps = {}) {
     T_ = ps.integer("num_diffusion_timesteps", 1000, 1, 10000000, "an integer >= 1");
@@ -27,6 +27,7 @@ class ddpm {
     bridge_.emplace(
         make_ou_process<double>(curve<double>(-1, tb), acc, 1.0, [rc](double t) { return rc(t); }),
         bridge_config<double>{reversion_target::zero, pin_kind::none, 0, modulation::one});
+    domain_ = {true, -1.0, double(T_ - 1)};
     info_ = {"ddpm",
              detail::concat("beta_start=", b0, " beta_end=", b1, " num_diffusion_timesteps=", T_),
              "theta_bar=-log(abar)/2, g2=2*theta (lambda=1), m=0, pin=none, pi=1",
@@ -34,17 +35,6 @@ class ddpm {
              "DDIM generalized_steps with eta (eta=1: the DDPM posterior)"};
   }
 
-  preset_info info() const { return info_; }
-  time_domain domain() const { return {true, -1.0, double(T_ - 1)}; }
-  std::vector<double> official_times() const { return index_range(0, T_ - 1); }
-  marginal_coeffs<double> coeffs(double t) const {
-    domain().require(t, "t");
-    return bridge_->marginal(t);
-  }
-  step_coeffs<double> step(double from, double to, double eta) const {
-    domain().require_step(from, to);
-    return bridge_->step(to, from, eta);
-  }
   /// DDIM's uniform skip: seq = range(0, T, T // S), run backwards, then −1.
   std::vector<double> default_grid(long steps) const {
     require_parameter(steps >= 1 && steps <= T_, "steps", steps, "in [1, num_diffusion_timesteps]");
@@ -60,15 +50,10 @@ class ddpm {
     domain().require(t, "t");
     return {0.0, 0.0, 1.0};
   }
-  marginal_coeffs<double> reference_coeffs(double t) const { return coeffs(t); }
-  step_coeffs<double> reference_step(double f, double t, double e) const { return step(f, t, e); }
-  const bridge_type& bridge() const { return *bridge_; }
 
  private:
   long T_ = 1000;
   std::vector<double> beta_;
-  std::optional<bridge_type> bridge_;
-  preset_info info_;
 };
 
 }  // namespace diffbridge::presets

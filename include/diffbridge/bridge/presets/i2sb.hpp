@@ -22,7 +22,7 @@ inline std::vector<double> i2sb_space_indices(long num_steps, long count) {
   return v;
 }
 
-class i2sb {
+class i2sb : public bridge_backed {
  public:
   explicit i2sb(const parameter_set& ps = {}) {
     n_ = ps.integer("interval", 1000, 2, 1000000, "an even integer in [2, 1000000]");
@@ -49,19 +49,13 @@ class i2sb {
         make_brownian_process<double>(
             F, [F, tot](double t) { return tot - F(t); }, [G](double t) { return G(t); }),
         cfg);
+    domain_ = {true, -1.0, double(n_ - 1)};
     info_ = {"i2sb", "interval=" + fmt(double(n_)) + " beta_max=" + fmt(beta_max_),
              "theta=0, V(0,n)=std_fwd^2, V(n,T)=std_bwd^2 (per-index D), m=y, pin=hard, pi=1",
              "exact with its per-index D; vs the consistent Brownian bridge: index offset",
              "p_posterior (eq. 4), no noise into index 0"};
   }
 
-  preset_info info() const { return info_; }
-  time_domain domain() const { return {true, -1.0, double(n_ - 1)}; }
-  std::vector<double> official_times() const { return index_range(0, n_ - 1); }
-  marginal_coeffs<double> coeffs(double t) const {
-    domain().require(t, "t");
-    return bridge_->marginal(t);
-  }
   step_coeffs<double> step(double from, double to, double eta) const {
     domain().require_step(from, to);
     auto s = bridge_->step(to, from, eta);
@@ -85,15 +79,13 @@ class i2sb {
     domain().require_step(from, to);
     return consistent_->step(to, from, eta);
   }
-  const bridge_type& bridge() const { return *bridge_; }
   const std::vector<double>& betas() const { return beta_; }
 
  private:
   long n_ = 1000;
   double beta_max_ = 0.3, total_ = 0;
   std::vector<double> beta_;
-  std::optional<bridge_type> bridge_, consistent_;
-  preset_info info_;
+  std::optional<bridge_type> consistent_;
 };
 
 }  // namespace diffbridge::presets

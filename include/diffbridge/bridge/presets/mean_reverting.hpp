@@ -17,7 +17,7 @@ namespace diffbridge::presets {
 enum class gou_kind { irsde, goub, unidb };
 
 template <gou_kind Kind>
-class mean_reverting {
+class mean_reverting : public bridge_backed {
  public:
   explicit mean_reverting(const parameter_set& ps = {}) {
     T_ = ps.integer("T", 100, 1, 100000, "an integer in [1, 100000]");
@@ -55,6 +55,7 @@ class mean_reverting {
     if constexpr (Kind == gou_kind::unidb)  // GOUB: the variance the official code keeps
       hard_.emplace(proc,
                     bridge_config<double>{reversion_target::y, pin_kind::hard, 0, modulation::one});
+    domain_ = {true, 0.0, double(T_)};
     info_.name = name();
     info_.own_parameters = detail::concat("T=", T_, " eps=", eps_, " ", lam_key, "=", lam_raw,
                                           " (lambda=", lambda_, ") schedule=", sched);
@@ -78,9 +79,6 @@ class mean_reverting {
   static constexpr const char* name() {
     return Kind == gou_kind::irsde ? "irsde" : Kind == gou_kind::goub ? "goub" : "unidb";
   }
-  preset_info info() const { return info_; }
-  time_domain domain() const { return {true, 0.0, double(T_)}; }
-  std::vector<double> official_times() const { return index_range(0, T_); }
 
   marginal_coeffs<double> coeffs(double t) const {
     domain().require(t, "t");
@@ -131,23 +129,13 @@ class mean_reverting {
     domain().require(t, "t");
     return {0.0, 1.0, Kind == gou_kind::irsde ? lambda_ : 0.0};
   }
-  marginal_coeffs<double> reference_coeffs(double t) const {
-    domain().require(t, "t");
-    return bridge_->marginal(t);
-  }
-  step_coeffs<double> reference_step(double from, double to, double eta) const {
-    domain().require_step(from, to);
-    return bridge_->step(to, from, eta);
-  }
-  const bridge_type& bridge() const { return *bridge_; }
   double dt() const { return dt_; }
 
  private:
   long T_ = 100;
   double eps_ = 0.005, lambda_ = 0, dt_ = 0, gamma_inv_ = 0;
   bool exact_variance_ = false;
-  std::optional<bridge_type> bridge_, hard_;
-  preset_info info_;
+  std::optional<bridge_type> hard_;
 };
 
 using irsde = mean_reverting<gou_kind::irsde>;

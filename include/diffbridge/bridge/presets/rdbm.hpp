@@ -12,7 +12,7 @@
 
 namespace diffbridge::presets {
 
-class rdbm {
+class rdbm : public bridge_backed {
  public:
   explicit rdbm(const parameter_set& ps = {}) {
     T_ = ps.integer("T", 100, 2, 100000, "an integer in [2, 100000]");
@@ -38,6 +38,7 @@ class rdbm {
                                         [rate](double t) { return rate(t); });
     bridge_.emplace(std::move(proc), bridge_config<double>{reversion_target::y, pin_kind::hard, 0,
                                                            *parse_modulation(pi)});
+    domain_ = {true, -1.0, double(T_ - 1)};
     info_ = {
         "rdbm", "T=" + fmt(double(T_)) + " lambda=" + fmt(lambda_) + " schedule=" + sched,
         "theta=" + sched + " cumsum, g2=2*lambda*theta, m=y, pin=hard at theta_bar_T, pi=" + pi,
@@ -45,27 +46,11 @@ class rdbm {
         "Eq. 19 (eta=0) on linspace(-1,T-1,S+1); eta>0 the implicit family, eta=1 the posterior"};
   }
 
-  preset_info info() const { return info_; }
-  time_domain domain() const { return {true, -1.0, double(T_ - 1)}; }
-  std::vector<double> official_times() const { return index_range(0, T_ - 1); }
-  marginal_coeffs<double> coeffs(double t) const {
-    domain().require(t, "t");
-    return bridge_->marginal(t);
-  }
-  step_coeffs<double> step(double from, double to, double eta) const {
-    domain().require_step(from, to);
-    return bridge_->step(to, from, eta);
-  }
   std::vector<double> default_grid(long steps) const { return grid::rdbm(T_, steps); }
-  marginal_coeffs<double> reference_coeffs(double t) const { return coeffs(t); }
-  step_coeffs<double> reference_step(double f, double t, double e) const { return step(f, t, e); }
-  const bridge_type& bridge() const { return *bridge_; }
 
  private:
   long T_;
   double lambda_;
-  std::optional<bridge_type> bridge_;
-  preset_info info_;
 };
 
 }  // namespace diffbridge::presets

@@ -12,7 +12,7 @@
 
 namespace diffbridge::presets {
 
-class resshift {
+class resshift : public bridge_backed {
  public:
   explicit resshift(const parameter_set& ps = {}) {
     T_ = ps.integer("steps", 15, 2, 100000, "an integer in [2, 100000]");
@@ -40,6 +40,7 @@ class resshift {
                         curve<double>(-1, tb), curve<double>(-1, v0), tb.back(), v0.back(),
                         [thc](double t) { return thc(t); }, [g2c](double t) { return g2c(t); }),
                     bridge_config<double>{reversion_target::y, pin_kind::none, 0, modulation::one});
+    domain_ = {true, -1.0, double(T_ - 1)};
     info_ = {"resshift",
              detail::concat("steps=", T_, " kappa=", kappa_, " min_noise_level=", mnl,
                             " etas_end=", end, " power=", p),
@@ -48,13 +49,6 @@ class resshift {
              "its posterior (eta_s/eta_t) x_t + (1 - eta_s/eta_t) x0 + noise"};
   }
 
-  preset_info info() const { return info_; }
-  time_domain domain() const { return {true, -1.0, double(T_ - 1)}; }
-  std::vector<double> official_times() const { return index_range(0, T_ - 1); }
-  marginal_coeffs<double> coeffs(double t) const {
-    domain().require(t, "t");
-    return bridge_->marginal(t);
-  }
   step_coeffs<double> step(double from, double to, double eta) const {
     domain().require_step(from, to);
     require_parameter(eta >= 0 && eta <= 1, "eta", eta, "in [0, 1]");
@@ -70,19 +64,11 @@ class resshift {
     g.push_back(-1);
     return g;
   }
-  marginal_coeffs<double> reference_coeffs(double t) const { return coeffs(t); }
-  step_coeffs<double> reference_step(double from, double to, double eta) const {
-    domain().require_step(from, to);
-    return bridge_->step(to, from, eta);
-  }
-  const bridge_type& bridge() const { return *bridge_; }
 
  private:
   long T_ = 15;
   double kappa_ = 2;
   std::vector<double> eta_;
-  std::optional<bridge_type> bridge_;
-  preset_info info_;
 };
 
 }  // namespace diffbridge::presets
