@@ -6,7 +6,9 @@
 
 #include "cli_args.hpp"
 #include "cmd_bench_kernel.hpp"
+#include "cmd_bench_schedules.hpp"
 #include "cmd_bridge.hpp"
+#include "cmd_plot.hpp"
 #include "cmd_sample.hpp"
 #include "diffbridge/version.hpp"
 
@@ -26,7 +28,15 @@ constexpr const char* usage =
     "         [--pi 0|1|residual|abs_residual] [--sampler euler-maruyama]\n"
     "                            run a preset's sampler (float32 NCHW .npy, N = 1)\n"
     "  bench-kernel --backend B --elements N [--threads T] [--samples S]\n"
-    "                            fused-step bandwidth vs a STREAM triad, same process\n";
+    "                            fused-step bandwidth vs a STREAM triad, same process\n"
+    "  bench-schedules [--quick] --out DIR [--pixels P] [--samples S] [--seed N]\n"
+    "          [--bridges B1,B2,...] [--nfe 2,3,5,...]\n"
+    "                            error vs NFE of every bridge and sampler, exact oracle denoiser:\n"
+    "                            DIR/<bridge>.csv (bridge,sampler,nfe,w2,mean_err,var_err), .svg\n"
+    "  plot --bridge NAME [--set ...] [--pi P] --out F.svg   a(t), b(t), c(t), SNR, RNR\n"
+    "  plot --all --out F.svg    every preset on one page\n"
+    "  plot --trajectories --bridge NAME [--set ...] [--steps N] [--eta E] [--sampler S]\n"
+    "          [--paths K] [--seed S] [--pi P] [--y Y] --out F.svg   sample paths of one pixel\n";
 
 }  // namespace
 
@@ -50,6 +60,8 @@ int main(int argc, char** argv) {
     if (cmd == "step") return diffbridge::cli::cmd_step(argc, argv);
     if (cmd == "study") return diffbridge::cli::cmd_study(argc, argv);
     if (cmd == "sample") return diffbridge::cli::cmd_sample(argc, argv);
+    if (cmd == "bench-schedules") return diffbridge::cli::cmd_bench_schedules(argc, argv);
+    if (cmd == "plot") return diffbridge::cli::cmd_plot(argc, argv);
     if (cmd == "bench-kernel") return diffbridge::cli::cmd_bench_kernel(argc, argv);
     std::fprintf(stderr, "diffbridge: error: unknown command '%s' (try --help)\n", cmd.c_str());
     return 2;

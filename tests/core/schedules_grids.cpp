@@ -142,3 +142,13 @@ TEST_CASE("linear, sigmoid, constant and user schedules", "[schedule]") {
   const double q = math::integrate<double>([](double t) { return (0.1 + 2 * t) / 2; }, 0.0, 0.7);
   CHECK(close(schedule::linear_rate_integral(0.7, 0.1, 2.0), q, 1e-14));
 }
+
+TEST_CASE("BBDM skip grid stays strictly decreasing up to every index", "[grid]") {
+  presets::bbdm bb;
+  for (long steps : {3L, 200L, 998L, 999L, 1000L}) {
+    INFO("steps " << steps);
+    const auto g = bb.default_grid(steps);
+    CHECK_NOTHROW(grid::validate(g, -1, 999, true));
+    CHECK(g[g.size() - 3] == 1);
+  }
+}

@@ -63,7 +63,8 @@ class bbdm : public bridge_backed {
       if (!(v > 1)) break;
       g.push_back(std::trunc(v));
     }
-    g.push_back(1), g.push_back(0), g.push_back(-1);
+    if (g.back() != 1) g.push_back(1);  // the arange can end at 1 itself (steps ≈ T)
+    g.push_back(0), g.push_back(-1);
     return g;
   }
   /// The official sampler starts from y exactly, without noise.
