@@ -9,6 +9,7 @@
 #include "cmd_bench_schedules.hpp"
 #include "cmd_bridge.hpp"
 #include "cmd_plot.hpp"
+#include "cmd_restore.hpp"
 #include "cmd_sample.hpp"
 #include "diffbridge/version.hpp"
 
@@ -29,6 +30,10 @@ constexpr const char* usage =
     "                            run a preset's sampler (float32 NCHW .npy, N = 1)\n"
     "  bench-kernel --backend B --elements N [--threads T] [--samples S]\n"
     "                            fused-step bandwidth vs a STREAM triad, same process\n"
+    "  restore --model deblur|sr1|sr2|sr4|inpaint --weights W.safetensors --input IN --output OUT\n"
+    "          [--mask M] [--config C.json] [--backend eigen|xtensor] [--threads N] [--seed S]\n"
+    "          [--ipr-noise Z.npy] [--timing]\n"
+    "                            a DiffIR Stage-2 network on a PNG / JPEG / .npy image\n"
     "  bench-schedules [--quick] --out DIR [--pixels P] [--samples S] [--seed N]\n"
     "          [--bridges B1,B2,...] [--nfe 2,3,5,...]\n"
     "                            error vs NFE of every bridge and sampler, exact oracle denoiser:\n"
@@ -59,6 +64,7 @@ int main(int argc, char** argv) {
     if (cmd == "coeffs") return diffbridge::cli::cmd_coeffs(argc, argv);
     if (cmd == "step") return diffbridge::cli::cmd_step(argc, argv);
     if (cmd == "study") return diffbridge::cli::cmd_study(argc, argv);
+    if (cmd == "restore") return diffbridge::cli::cmd_restore(argc, argv);
     if (cmd == "sample") return diffbridge::cli::cmd_sample(argc, argv);
     if (cmd == "bench-schedules") return diffbridge::cli::cmd_bench_schedules(argc, argv);
     if (cmd == "plot") return diffbridge::cli::cmd_plot(argc, argv);

@@ -1,4 +1,4 @@
-// Google Benchmark of the bridge layer (issue 6): schedule construction of every preset,
+// Google Benchmark of the bridge layer: schedule construction of every preset,
 // the coefficients of one sampler step, and a full 10-step sampling loop's overhead per
 // tensor backend (the denoiser is a copy, so the time is the loop: coefficients, noise,
 // fused steps). Run: ./scripts/bench, or build-bench/bench/bench_bridge.

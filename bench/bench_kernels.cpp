@@ -1,5 +1,5 @@
 // The fused sampler step against the same update written as separate tensor expressions,
-// per backend (issue target: fused ≥ 3× faster). Bytes processed count the fused step's five
+// per backend (target: fused ≥ 3× faster). Bytes processed count the fused step's five
 // streams (x, x̂0, y, z, out) for every variant, so the GB/s columns compare directly.
 //   build/release/bench/bench_kernels --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>

@@ -1,0 +1,238 @@
+// `diffbridge restore`: a DiffIR Stage-2 network on an image (docs/diffir.md).
+//   diffbridge restore --model deblur|sr1|sr2|sr4|inpaint --weights W.safetensors --input IN
+//                      --output OUT [--mask M] [--config C.json] [--backend eigen|xtensor]
+//                      [--threads N] [--seed S] [--ipr-noise Z.npy] [--timing]
+// IN / OUT / M: PNG or JPEG, or .npy float32 (1, C, H, W) in the network's range ([0, 1] in; the
+// raw output out, neither clamped nor rounded). Every input is read and checked, and the weights
+// loaded, before the network runs; the output is written atomically at the end, so an error
+// leaves no output file. Errors are thrown (one line, printed by main, exit code 2).
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cli_args.hpp"
+#include "diffbridge/core/philox.hpp"
+#include "diffbridge/io/image.hpp"
+#include "diffbridge/io/npy.hpp"
+#include "diffbridge/io/safetensors.hpp"
+#include "diffbridge/models/diffir/pipeline.hpp"
+
+#if __has_include(<Eigen/Core>)
+#include "diffbridge/backend/eigen.hpp"
+#include "diffbridge/nn/gemm_eigen.hpp"
+#define DIFFBRIDGE_CLI_EIGEN 1
+#endif
+#if __has_include(<xtensor/xtensor.hpp>)
+#include "diffbridge/backend/xtensor.hpp"
+#include "diffbridge/nn/gemm_xtensor.hpp"
+#define DIFFBRIDGE_CLI_XTENSOR 1
+#endif
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+namespace diffbridge::cli {
+
+namespace restore_detail {
+
+namespace fs = std::filesystem;
+namespace dfr = models::diffir;
+
+/// A host tensor (1, C, H, W).
+struct planar {
+  shape s;
+  std::vector<float> v;
+};
+
+inline bool is_npy(const fs::path& p) {
+  std::string e = p.extension().string();
+  for (auto& c : e) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return e == ".npy";
+}
+
+/// The output kind is checked before anything runs.
+inline void check_output_name(const fs::path& p) {
+  if (!is_npy(p)) (void)io::format_from_name(p);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  if (!fs::is_directory(dir)) throw invalid_input(p.string() + ": the output directory does not exist");
+}
+
+/// A finite float32 .npy of shape (1, C, H, W) with the given C.
+inline planar read_npy_nchw(const fs::path& p, std::size_t channels, const char* what) {
+  io::npy_array a = io::read_npy_float(p, true);
+  const io::nchw_dims d = io::require_nchw(a, p);
+  if (d.c != channels || d.h == 0 || d.w == 0)
+    throw invalid_input(diffbridge::detail::concat(p.string(), ": ", what, " must be (1, ", channels, ", H, W), got (1, ",
+                                                   d.c, ", ", d.h, ", ", d.w, ")"));
+  return {shape{1, d.c, d.h, d.w}, std::move(a.data)};
+}
+
+inline planar read_input(const fs::path& p) {
+  if (is_npy(p)) return read_npy_nchw(p, 3, "the input");
+  io::image im = io::read_image(p);
+  return {shape{1, 3, im.height, im.width}, std::move(im.data)};
+}
+
+inline planar read_mask(const fs::path& p, const shape& img) {
+  planar m;
+  if (is_npy(p)) {
+    m = read_npy_nchw(p, 1, "the mask");
+  } else {
+    io::image im = io::read_mask(p);
+    m = {shape{1, 1, im.height, im.width}, std::move(im.data)};
+  }
+  if (m.s.h != img.h || m.s.w != img.w)
+    throw invalid_input(diffbridge::detail::concat(p.string(), ": mask size ", m.s.w, "x", m.s.h,
+                                                   " does not match the image size ", img.w, "x", img.h));
+  return m;
+}
+
+/// z_T: from a .npy of 256 finite values ((1, 256) or (256)), or Philox normals (seed, step 0).
+inline std::vector<float> ipr_noise(const std::string& path, std::uint64_t seed) {
+  std::vector<float> z(dfr::ipr_width);
+  if (!path.empty()) {
+    io::npy_array a = io::read_npy_float(path, true);
+    const bool ok = (a.shape == std::vector<std::size_t>{1, dfr::ipr_width}) ||
+                    (a.shape == std::vector<std::size_t>{dfr::ipr_width});
+    if (!ok) throw invalid_input(path + ": the IPR noise must have shape (1, 256)");
+    return a.data;
+  }
+  const philox_normals rng{seed, 0};
+  for (std::size_t i = 0; i < z.size(); ++i) z[i] = rng(i);
+  return z;
+}
+
+inline std::uint64_t to_seed(const std::string& s) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) throw invalid_parameter("--seed = '" + s + "': not an unsigned integer");
+  return v;
+}
+
+inline dfr::config read_config(dfr::variant v, const std::string& path) {
+  dfr::config c = dfr::default_config(v);
+  if (path.empty()) return c;
+  std::ifstream in(path);
+  if (!in) throw invalid_input(path + ": cannot open");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw invalid_input(path + ": not valid JSON (" + std::string(e.what()) + ")");
+  }
+  dfr::apply_json(c, j);
+  return c;
+}
+
+struct run_result {
+  planar out;
+  double network_seconds = 0;
+};
+
+template <class B>
+run_result run(const io::safetensors_file& f, dfr::variant v, const dfr::config& c, const planar& in,
+               const planar* mask, const std::vector<float>& z, bool progress) {
+  const dfr::stage2<B> net(f, v, c);
+  if (progress) std::fprintf(stderr, "restore: weights loaded (%zu tensors), running %s on %zux%zu\n", f.size(), dfr::name(v), in.s.w, in.s.h);
+  auto dev = [](const planar& p) {
+    auto t = B::template empty<float>(p.s);
+    B::copy_from_host(std::span<const float>(p.v), B::as_view(t));
+    return t;
+  };
+  const auto x = dev(in);
+  const auto zt = dev(planar{shape{1, dfr::ipr_width, 1, 1}, z});
+  typename B::template tensor<float> m;
+  if (mask) m = dev(*mask);
+  const std::size_t s = dfr::out_scale(v);
+  run_result r;
+  r.out.s = shape{1, 3, in.s.h * s, in.s.w * s};
+  auto out = B::template empty<float>(r.out.s);
+  nn::workspace<B> ws;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto t_last = t0;
+  dfr::trace_fn tr;
+  if (progress) {
+    tr = [&](std::string_view stage, nn::cview) {
+      const auto now = std::chrono::steady_clock::now();
+      std::fprintf(stderr, "restore: %.*s done (%.1f s)\n", int(stage.size()), stage.data(),
+                   std::chrono::duration<double>(now - t0).count());
+      t_last = now;
+    };
+  }
+  net.restore(ws, B::as_view(x), mask ? nn::cview(B::as_view(m)) : nn::cview{}, B::as_view(zt), B::as_view(out), tr);
+  B::synchronize();
+  r.network_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.out.v.resize(r.out.s.numel());
+  B::copy_to_host(nn::cview(B::as_view(out)), std::span<float>(r.out.v));
+  return r;
+}
+
+}  // namespace restore_detail
+
+inline int cmd_restore(int argc, char** argv) {
+  using namespace restore_detail;
+  const args a(argc, argv, 2,
+               {"--model", "--weights", "--input", "--output", "--mask", "--config", "--backend", "--threads", "--seed",
+                "--ipr-noise"},
+               {"--timing"});
+  const dfr::variant v = dfr::parse_variant(a.one("--model"));
+  const std::string backend = a.one_or("--backend", "eigen");
+  if (backend != "eigen" && backend != "xtensor")
+    throw invalid_parameter("--backend = '" + backend + "': must be eigen or xtensor");
+  const fs::path weights = a.one("--weights"), input = a.one("--input"), output = a.one("--output");
+  check_output_name(output);
+  if (a.has("--threads")) {
+    const double n = to_number("--threads", a.one("--threads"));
+    if (n < 1 || n > 1024 || n != std::floor(n)) throw invalid_parameter("--threads = '" + a.one("--threads") + "': must be an integer in [1, 1024]");
+#if defined(_OPENMP)
+    omp_set_num_threads(int(n));
+#endif
+  }
+  const std::uint64_t seed = a.has("--seed") ? to_seed(a.one("--seed")) : 0;
+  const dfr::config cfg = read_config(v, a.one_or("--config", ""));
+
+  const planar in = read_input(input);
+  planar mask;
+  if (v == dfr::variant::inpaint) {
+    if (!a.has("--mask")) throw invalid_parameter("--mask is required for --model inpaint");
+    mask = read_mask(a.one("--mask"), in.s);
+  } else if (a.has("--mask")) {
+    throw invalid_parameter("--mask is only taken by --model inpaint");
+  }
+  const std::vector<float> z = ipr_noise(a.one_or("--ipr-noise", ""), seed);
+  const io::safetensors_file f(weights);
+  const bool progress = in.s.h * in.s.w >= 512 * 512;
+  const planar* mp = v == dfr::variant::inpaint ? &mask : nullptr;
+
+  run_result r;
+  if (backend == "eigen") {
+#if defined(DIFFBRIDGE_CLI_EIGEN)
+    r = run<eigen_backend>(f, v, cfg, in, mp, z, progress);
+#else
+    throw invalid_parameter("--backend eigen: this build has no Eigen");
+#endif
+  } else {
+#if defined(DIFFBRIDGE_CLI_XTENSOR)
+    r = run<xtensor_backend>(f, v, cfg, in, mp, z, progress);
+#else
+    throw invalid_parameter("--backend xtensor: this build has no xtensor");
+#endif
+  }
+  if (is_npy(output)) {
+    const std::vector<std::size_t> sh{1, 3, r.out.s.h, r.out.s.w};
+    io::write_npy(output, sh, r.out.v);
+  } else {
+    io::image im{3, r.out.s.h, r.out.s.w, std::move(r.out.v)};
+    io::write_image(output, im, v == dfr::variant::inpaint ? io::quantisation::truncate : io::quantisation::round);
+  }
+  if (a.flag("--timing")) std::fprintf(stderr, "network_seconds=%.6f\n", r.network_seconds);
+  return 0;
+}
+
+}  // namespace diffbridge::cli

@@ -1,0 +1,106 @@
+// The IPR diffusion of DiffIR Stage 2 (spec §2.10, §6) as the library's DDPM: the same
+// unpinned OU process as presets/ddpm.hpp (θ̄_i = −½·log ᾱ_i, λ = 1, target 0, index −1..T−1
+// with ᾱ_{−1} = 1) built on DiffIR's schedule, β = linspace(√ls, √le, T)² (the 'linear'
+// make_beta_schedule, which presets::ddpm does not offer). Sampling runs T posterior steps
+// t → t−1 (η = 1: coef1·x̂0 + coef2·z) through the backend's fused step kernel with π = 0,
+// i.e. the posterior mean without added noise, x0-parameterised, no clipping.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "diffbridge/bridge/presets/common.hpp"
+#include "diffbridge/nn/check.hpp"
+#include "diffbridge/nn/tensor_ops.hpp"
+#include "diffbridge/nn/workspace.hpp"
+#include "diffbridge/schedule/schedules.hpp"
+
+namespace diffbridge::models::diffir {
+
+/// The 12 buffer names of ldm/ddpm.py register_schedule (spec §5.1).
+inline const std::vector<std::string>& schedule_buffer_names() {
+  static const std::vector<std::string> n{
+      "betas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod",
+      "sqrt_one_minus_alphas_cumprod", "log_one_minus_alphas_cumprod", "sqrt_recip_alphas_cumprod",
+      "sqrt_recipm1_alphas_cumprod", "posterior_variance", "posterior_log_variance_clipped",
+      "posterior_mean_coef1", "posterior_mean_coef2"};
+  return n;
+}
+
+class ipr_ddpm {
+ public:
+  ipr_ddpm(long timesteps, double linear_start, double linear_end) : T_(timesteps) {
+    beta_ = schedule::sqrt_linear<double>(T_, linear_start, linear_end);
+    for (double b : beta_)
+      require_parameter(b < 1, "beta", b, "< 1 (linear_start, linear_end < 1)");
+    // as presets::ddpm: θ̄ on the index grid −1..T−1, rate β/2, g² = 2θ (λ = 1)
+    std::vector<double> tb{0.0}, rate{beta_[0] / 2};
+    double acc = 0;
+    for (double b : beta_) {
+      acc += -0.5 * std::log1p(-b);
+      tb.push_back(acc), rate.push_back(b / 2);
+    }
+    curve<double> rc(-1, rate);
+    bridge_.emplace(make_ou_process<double>(curve<double>(-1, tb), acc, 1.0, [rc](double t) { return rc(t); }),
+                    bridge_config<double>{reversion_target::zero, pin_kind::none, 0, modulation::one});
+  }
+
+  long timesteps() const noexcept { return T_; }
+  const std::vector<double>& betas() const noexcept { return beta_; }
+  const presets::bridge_type& bridge() const { return *bridge_; }
+
+  /// The library's implicit step from index `from` to `to` < from (η = 1: the DDPM posterior).
+  step_coeffs<double> step(long from, long to, double eta = 1.0) const {
+    return bridge_->step(double(to), double(from), eta);
+  }
+
+  /// The 12 buffers as ldm/ddpm.py computes them in float64 (spec §6), for checking checkpoints.
+  std::map<std::string, std::vector<double>> buffers() const {
+    std::map<std::string, std::vector<double>> m;
+    double ac = 1;
+    for (long t = 0; t < T_; ++t) {
+      const double b = beta_[std::size_t(t)], a = 1 - b, prev = ac;
+      ac *= a;
+      const double pv = b * (1 - prev) / (1 - ac);
+      m["betas"].push_back(b);
+      m["alphas_cumprod"].push_back(ac);
+      m["alphas_cumprod_prev"].push_back(prev);
+      m["sqrt_alphas_cumprod"].push_back(std::sqrt(ac));
+      m["sqrt_one_minus_alphas_cumprod"].push_back(std::sqrt(1 - ac));
+      m["log_one_minus_alphas_cumprod"].push_back(std::log(1 - ac));
+      m["sqrt_recip_alphas_cumprod"].push_back(std::sqrt(1 / ac));
+      m["sqrt_recipm1_alphas_cumprod"].push_back(std::sqrt(1 / ac - 1));
+      m["posterior_variance"].push_back(pv);
+      m["posterior_log_variance_clipped"].push_back(std::log(std::max(pv, 1e-20)));
+      m["posterior_mean_coef1"].push_back(b * std::sqrt(prev) / (1 - ac));
+      m["posterior_mean_coef2"].push_back((1 - prev) * std::sqrt(a) / (1 - ac));
+    }
+    return m;
+  }
+
+ private:
+  long T_;
+  std::vector<double> beta_;
+  std::optional<presets::bridge_type> bridge_;
+};
+
+/// z ← IPR: from z = z_T (1, 256, 1, 1), for t = T−1..0: x̂0 = denoise(z, t), then the posterior
+/// step t → t−1 on backend B. `denoise(cview z, long t, fview x0)` is the x0 predictor (§6 step 4).
+template <class B, class Denoise>
+void sample_ipr(nn::workspace<B>& ws, const ipr_ddpm& d, Denoise&& denoise, nn::fview z) {
+  auto x0 = ws.acquire(z.dims);
+  auto next = ws.acquire(z.dims);
+  for (long t = d.timesteps() - 1; t >= 0; --t) {
+    denoise(nn::cview(z), t, x0.view());
+    const step_coeffs<double> c = d.step(t, t - 1);
+    // π = 0: the noise operand is not read; the target is 0, so c_y = 0 and y is a dummy.
+    B::template step<modulation::zero, float>(c, z, x0.view(), z, z, next.view());
+    nn::copy<B>(next.view(), z);
+  }
+}
+
+}  // namespace diffbridge::models::diffir

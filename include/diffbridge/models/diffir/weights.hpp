@@ -1,0 +1,159 @@
+// Loading a DiffIR checkpoint (safetensors, spec §5) strictly against the layout of the network:
+// every key the network reads must be present with its shape; every other key is an error,
+// except the duplicated `diffusion.model.*` / `diffusion.condition.*` copies (ignored) and the
+// 12 schedule buffers `diffusion.<name>` (checked, when present, against the schedule recomputed
+// from the config). All problems are reported together, by name, in one line.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <map>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "diffbridge/io/safetensors.hpp"
+#include "diffbridge/models/diffir/config.hpp"
+#include "diffbridge/models/diffir/ipr_diffusion.hpp"
+#include "diffbridge/models/diffir/layout.hpp"
+#include "diffbridge/nn/check.hpp"
+
+namespace diffbridge::models::diffir {
+
+/// NCHW extents of a key's dims (rank < 4 padded with trailing 1s).
+inline shape to_shape(const std::vector<std::size_t>& d) {
+  std::size_t e[4] = {1, 1, 1, 1};
+  for (std::size_t i = 0; i < d.size() && i < 4; ++i) e[i] = d[i];
+  return {e[0], e[1], e[2], e[3]};
+}
+
+inline std::string dims_str(const std::vector<std::size_t>& d) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(d[i]);
+  }
+  return s + "]";
+}
+
+/// The network's tensors on backend B, by key name.
+template <class B>
+class weight_set {
+ public:
+  void put(const std::string& name, std::span<const float> values, shape s) {
+    auto t = B::template empty<float>(s);
+    B::copy_from_host(values, B::as_view(t));
+    t_.insert_or_assign(name, std::move(t));
+  }
+  bool contains(const std::string& name) const { return t_.count(name) != 0; }
+  /// The tensor `name` (invalid_input if absent: a layout/model mismatch inside the library).
+  nn::cview get(const std::string& name) const {
+    const auto it = t_.find(name);
+    if (it == t_.end()) throw invalid_input("weights: no tensor '" + name + "'");
+    return B::as_view(it->second);
+  }
+  /// `name` if present, else an empty view (optional biases).
+  nn::cview optional(const std::string& name) const { return contains(name) ? get(name) : nn::cview{}; }
+  std::size_t size() const noexcept { return t_.size(); }
+
+ private:
+  std::map<std::string, typename B::template tensor<float>> t_;
+};
+
+/// What a file holds compared with a layout.
+struct layout_diff {
+  std::vector<std::string> missing, unexpected, misshaped;  ///< misshaped: "NAME [got] expected [want]"
+  std::vector<std::string> schedule;                        ///< buffers whose values disagree
+  bool ok() const { return missing.empty() && unexpected.empty() && misshaped.empty() && schedule.empty(); }
+};
+
+namespace detail {
+
+inline bool is_duplicate(const std::string& n) {
+  return n.rfind("diffusion.model.", 0) == 0 || n.rfind("diffusion.condition.", 0) == 0;
+}
+
+inline std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) {
+    if (!s.empty()) s += ", ";
+    s += x;
+  }
+  return s;
+}
+
+}  // namespace detail
+
+/// Compares the file's keys with the layout (and, for Stage 2, its schedule buffers with d).
+inline layout_diff compare(const io::safetensors_file& f, const layout& l, const ipr_ddpm* d) {
+  layout_diff r;
+  std::set<std::string> wanted;
+  for (const auto& k : l) {
+    wanted.insert(k.name);
+    if (!f.contains(k.name)) {
+      r.missing.push_back(k.name);
+    } else if (const auto got = f.info(k.name).shape; got != k.dims) {
+      r.misshaped.push_back(k.name + " " + dims_str(got) + " expected " + dims_str(k.dims));
+    }
+  }
+  std::map<std::string, std::vector<double>> buf;
+  if (d) buf = d->buffers();
+  for (const auto& n : f.names()) {
+    if (wanted.count(n)) continue;
+    if (d && detail::is_duplicate(n)) continue;
+    const std::string b = n.rfind("diffusion.", 0) == 0 ? n.substr(10) : "";
+    if (d && buf.count(b)) {
+      const auto& want = buf[b];
+      const auto got_dims = f.info(n).shape;
+      if (got_dims != std::vector<std::size_t>{want.size()}) {
+        r.misshaped.push_back(n + " " + dims_str(got_dims) + " expected " + dims_str({want.size()}));
+        continue;
+      }
+      const auto got = f.to_float(n);
+      // the buffers are float64 values rounded to the file's dtype: a few units of its rounding
+      const auto dt = f.info(n).dtype;
+      const double rel = dt == io::st_dtype::f16 ? 1e-3 : dt == io::st_dtype::bf16 ? 8e-3 : 4e-7;
+      for (std::size_t i = 0; i < want.size(); ++i) {
+        if (!(std::fabs(double(got[i]) - want[i]) <= rel * std::fabs(want[i]) + 1e-30)) {
+          r.schedule.push_back(diffbridge::detail::concat(n, "[", i, "] = ", got[i], " (recomputed ", want[i], ")"));
+          break;
+        }
+      }
+      continue;
+    }
+    r.unexpected.push_back(n);
+  }
+  return r;
+}
+
+/// Loads the tensors of layout l from f onto backend B; throws invalid_input listing every
+/// missing, unexpected and mis-shaped key (and disagreeing schedule buffer) in one line.
+template <class B>
+weight_set<B> load_weights(const io::safetensors_file& f, const layout& l, const ipr_ddpm* d,
+                           const std::string& what) {
+  const layout_diff r = compare(f, l, d);
+  if (!r.ok()) {
+    std::string msg = f.path() + ": not the weights of " + what + ":";
+    if (!r.missing.empty()) msg += diffbridge::detail::concat(" missing ", r.missing.size(), " (", detail::join(r.missing), ");");
+    if (!r.unexpected.empty())
+      msg += diffbridge::detail::concat(" unexpected ", r.unexpected.size(), " (", detail::join(r.unexpected), ");");
+    if (!r.misshaped.empty())
+      msg += diffbridge::detail::concat(" mis-shaped ", r.misshaped.size(), " (", detail::join(r.misshaped), ");");
+    if (!r.schedule.empty())
+      msg += " schedule buffers differ from the config's timesteps/linear_start/linear_end (" + detail::join(r.schedule) + ");";
+    msg.pop_back();
+    throw invalid_input(msg);
+  }
+  weight_set<B> w;
+  for (const auto& k : l) {
+    const std::vector<float> v = f.to_float(k.name);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (!std::isfinite(v[i]))
+        throw invalid_input(diffbridge::detail::concat(f.path(), ": tensor '", k.name, "' holds a non-finite value at ", i));
+    w.put(k.name, v, to_shape(k.dims));
+  }
+  return w;
+}
+
+}  // namespace diffbridge::models::diffir

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The command-line contract of `diffbridge restore`: parity with the PyTorch fixtures through
+# .npy files on both backends, PNG / JPEG round trips, and every bad input giving one line on
+# stderr, a non-zero exit and no output file.
+set -u
+bin="$1" tool="$2"
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+check() {  # check NAME CONDITION...
+  local name="$1"; shift
+  if "$@"; then :; else echo "FAIL: $name"; fails=$((fails + 1)); fi
+}
+# expect_error NAME SUBSTRING ARGS...: non-zero exit, one stderr line naming SUBSTRING, no output
+expect_error() {
+  local name="$1" want="$2"; shift 2
+  rm -f "$tmp/out."*
+  "$bin" restore "$@" >"$tmp/stdout" 2>"$tmp/err"
+  local rc=$?
+  check "$name: non-zero exit" test "$rc" -ne 0
+  check "$name: one stderr line" test "$(wc -l <"$tmp/err")" -eq 1
+  check "$name: message names '$want' (got: $(cat "$tmp/err"))" grep -q -- "$want" "$tmp/err"
+  check "$name: no output file" bash -c "! ls '$tmp'/out.* >/dev/null 2>&1"
+}
+
+for c in deblur_tiny sr4_tiny sr1_tiny inpaint_tiny; do
+  "$tool" weights "$c" "$tmp/$c.safetensors" && "$tool" config "$c" "$tmp/$c.json" &&
+    "$tool" export "$c" input "$tmp/$c.in.npy" && "$tool" export "$c" z "$tmp/$c.z.npy" &&
+    "$tool" export "$c" output "$tmp/$c.want.npy" || { echo "FAIL: fixture $c"; exit 1; }
+done
+"$tool" export inpaint_tiny mask "$tmp/inpaint_tiny.mask.npy"
+
+# parity through the command line (.npy in and out, the raw network output)
+for be in eigen xtensor; do
+  for c in deblur_tiny sr4_tiny sr1_tiny inpaint_tiny; do
+    m=${c%_tiny}
+    extra=()
+    [ "$m" = inpaint ] && extra=(--mask "$tmp/$c.mask.npy")
+    "$bin" restore --model "$m" --weights "$tmp/$c.safetensors" --config "$tmp/$c.json" --input "$tmp/$c.in.npy" \
+      --ipr-noise "$tmp/$c.z.npy" --output "$tmp/$c.$be.npy" --backend "$be" --threads 2 --timing "${extra[@]}" \
+      2>"$tmp/err"
+    check "$c on $be: exit 0 ($(cat "$tmp/err"))" test $? -eq 0
+    check "$c on $be: network_seconds on stderr" grep -Eq '^network_seconds=[0-9.]+$' "$tmp/err"
+    check "$c on $be: matches PyTorch (1e-4)" "$tool" compare "$tmp/$c.$be.npy" "$tmp/$c.want.npy" 1e-4
+  done
+done
+
+# images: PNG in, PNG / JPEG out; greyscale PNG accepted; seeded noise is deterministic
+d=(--model deblur --weights "$tmp/deblur_tiny.safetensors" --config "$tmp/deblur_tiny.json")
+"$tool" image "$tmp/rgb.png" 21 13 3 && "$tool" image "$tmp/grey.png" 21 13 1 && "$tool" image "$tmp/rgba.png" 21 13 4 &&
+  "$tool" image "$tmp/photo.jpg" 21 13 3 && "$tool" image "$tmp/small.png" 20 12 3 && "$tool" image "$tmp/grey12.png" 20 12 1
+"$bin" restore "${d[@]}" --input "$tmp/rgb.png" --output "$tmp/a.png" --seed 7
+check "png -> png" test -s "$tmp/a.png"
+"$bin" restore "${d[@]}" --input "$tmp/rgb.png" --output "$tmp/b.png" --seed 7
+check "seeded runs are identical" cmp -s "$tmp/a.png" "$tmp/b.png"
+"$bin" restore "${d[@]}" --input "$tmp/photo.jpg" --output "$tmp/c.jpg"
+check "jpeg -> jpeg" test -s "$tmp/c.jpg"
+"$bin" restore "${d[@]}" --input "$tmp/grey.png" --output "$tmp/g.npy"
+check "greyscale png -> npy" test -s "$tmp/g.npy"
+"$bin" restore --model inpaint --weights "$tmp/inpaint_tiny.safetensors" --config "$tmp/inpaint_tiny.json" \
+  --input "$tmp/small.png" --mask "$tmp/grey12.png" --output "$tmp/i.png"
+check "inpaint with a png mask" test -s "$tmp/i.png"
+
+# bad input: one line, non-zero exit, no output file
+expect_error "missing weights" "cannot open" "${d[@]/$tmp\/deblur_tiny.safetensors/$tmp/nope.safetensors}" \
+  --input "$tmp/rgb.png" --output "$tmp/out.png"
+head -c 1000 "$tmp/deblur_tiny.safetensors" >"$tmp/trunc.safetensors"
+expect_error "corrupt weights" "trunc.safetensors" --model deblur --weights "$tmp/trunc.safetensors" \
+  --config "$tmp/deblur_tiny.json" --input "$tmp/rgb.png" --output "$tmp/out.png"
+expect_error "weights of another model" "not the weights of DiffIR S2 deblur" --model deblur \
+  --weights "$tmp/sr4_tiny.safetensors" --config "$tmp/deblur_tiny.json" --input "$tmp/rgb.png" --output "$tmp/out.png"
+expect_error "default config for tiny weights" "mis-shaped" --model deblur --weights "$tmp/deblur_tiny.safetensors" \
+  --input "$tmp/rgb.png" --output "$tmp/out.png"
+echo "not an image" >"$tmp/text.png"
+expect_error "unreadable image" "not a PNG or JPEG" "${d[@]}" --input "$tmp/text.png" --output "$tmp/out.png"
+expect_error "transparent png" "transparent" "${d[@]}" --input "$tmp/rgba.png" --output "$tmp/out.png"
+expect_error "mask size mismatch" "does not match the image size" --model inpaint \
+  --weights "$tmp/inpaint_tiny.safetensors" --config "$tmp/inpaint_tiny.json" --input "$tmp/rgb.png" \
+  --mask "$tmp/grey12.png" --output "$tmp/out.png"
+expect_error "inpaint without mask" "--mask is required" --model inpaint --weights "$tmp/inpaint_tiny.safetensors" \
+  --config "$tmp/inpaint_tiny.json" --input "$tmp/rgb.png" --output "$tmp/out.png"
+python_nan() {  # a (1,3,8,8) float32 .npy with one NaN, written without Python
+  "$tool" export deblur_tiny input "$tmp/nan.npy"
+  printf '\x00\x00\xc0\x7f' | dd of="$tmp/nan.npy" bs=1 seek=200 conv=notrunc status=none
+}
+python_nan
+expect_error "NaN in .npy" "non-finite" "${d[@]}" --input "$tmp/nan.npy" --output "$tmp/out.npy"
+expect_error "bad IPR noise shape" "IPR noise" "${d[@]}" --input "$tmp/rgb.png" --ipr-noise "$tmp/deblur_tiny.in.npy" \
+  --output "$tmp/out.npy"
+expect_error "bad backend" "--backend" "${d[@]}" --input "$tmp/rgb.png" --output "$tmp/out.png" --backend cuda
+expect_error "bad output extension" "unsupported image extension" "${d[@]}" --input "$tmp/rgb.png" --output "$tmp/out.bmp"
+expect_error "unknown model" "must be one of" --model denoise --weights "$tmp/deblur_tiny.safetensors" \
+  --input "$tmp/rgb.png" --output "$tmp/out.png"
+echo '{"dim": 8, "colour": 1}' >"$tmp/badcfg.json"
+expect_error "unknown config key" "unknown key 'colour'" --model deblur --weights "$tmp/deblur_tiny.safetensors" \
+  --config "$tmp/badcfg.json" --input "$tmp/rgb.png" --output "$tmp/out.png"
+
+if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
+echo "all restore CLI checks passed"

@@ -1,0 +1,233 @@
+// DiffIR networks against the PyTorch reference (tests/golden/diffir, written by
+// scripts/golden/diffir_reference.py): the key layout of every variant, Stage-2 pipelines of
+// tiny configs of each variant (padding and cropping included), the full-width deblur network
+// stage by stage at 16×16, Stage 1, the loader's error reports and the IPR diffusion's schedule.
+// Whole networks: max abs error ≤ 1e-4 (fp32).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <unistd.h>
+
+#include "../nn/nn_test_util.hpp"
+#include "diffbridge/models/diffir/pipeline.hpp"
+#include "hash_weights.hpp"
+
+using namespace diffbridge;
+using namespace diffbridge::models::diffir;
+using namespace nntest;
+
+namespace {
+
+const std::string dir = std::string(DIFFBRIDGE_GOLDEN_DIR) + "/diffir/";
+
+/// A temporary file removed at scope exit.
+struct temp_file {
+  std::filesystem::path p;
+  explicit temp_file(const std::string& tag)
+      : p(std::filesystem::temp_directory_path() / ("diffbridge_models_" + std::to_string(::getpid()) + "_" + tag)) {}
+  ~temp_file() { std::filesystem::remove(p); }
+};
+
+struct fixture {
+  std::string name;
+  nlohmann::json m;
+  variant v;
+  config c;
+  io::safetensors_file data;
+  explicit fixture(const std::string& n)
+      : name(n), m(hashw::manifest(dir + n + ".json")), v(parse_variant(m["variant"].get<std::string>())),
+        c(default_config(v)), data(dir + n + ".safetensors") {
+    apply_json(c, m["config"]);
+  }
+  host get(const std::string& t) const { return load(data, t); }
+  bool has(const std::string& t) const { return data.contains(t); }
+};
+
+/// Writes the fixture's weights (optionally edited) and opens them.
+template <class Edit>
+temp_file write_weights(const fixture& fx, Edit&& edit) {
+  auto t = hashw::weights_of(fx.m);
+  edit(t);
+  temp_file f(fx.name + ".safetensors");
+  io::write_safetensors(f.p, t);
+  return f;
+}
+temp_file write_weights(const fixture& fx) {
+  return write_weights(fx, [](auto&) {});
+}
+
+/// Records traced tensors on the host.
+struct recorder {
+  std::map<std::string, std::vector<float>> t;
+  trace_fn fn() {
+    return [this](std::string_view n, nn::cview v) { t[std::string(n)] = std::vector<float>(v.raw(), v.raw() + v.size()); };
+  }
+};
+
+template <class B>
+void check_stage2(const std::string& name, double tol = 1e-4) {
+  const fixture fx(name);
+  const temp_file w = write_weights(fx);
+  const io::safetensors_file f(w.p);
+  const stage2<B> net(f, fx.v, fx.c);
+  nn::workspace<B> ws;
+  const host in = fx.get("input"), want = fx.get("output");
+  dev<B> x(in), z(fx.get("z")), out(want.s);
+  dev<B> mask(fx.has("mask") ? fx.get("mask") : host{{0.0f}, {1, 1, 1, 1}});
+  recorder r;
+  net.restore(ws, x.cview(), fx.has("mask") ? mask.cview() : nn::cview{}, z.cview(), out.view(), r.fn());
+  INFO(name << " on " << B::name);
+  CHECK(max_abs_diff(r.t["c"], fx.get("c").v) <= 1e-5);
+  CHECK(max_abs_diff(r.t["ipr"], fx.get("ipr").v) <= 1e-5);
+  CHECK(max_abs_diff(out.values(), want.v) <= tol);
+  for (const auto& k : fx.data.names()) {
+    if (k.rfind("trace.", 0) != 0 || k == "trace.c" || k == "trace.ipr") continue;
+    INFO("stage " << k);
+    CHECK(max_abs_diff(r.t[k.substr(6)], fx.get(k).v) <= tol);
+  }
+  // the same size again: everything comes from the pool
+  const std::size_t n = ws.allocations();
+  net.restore(ws, x.cview(), fx.has("mask") ? mask.cview() : nn::cview{}, z.cview(), out.view());
+  CHECK(ws.allocations() == n);
+  CHECK(max_abs_diff(out.values(), want.v) <= tol);
+}
+
+}  // namespace
+
+TEST_CASE("models: the key layout of every variant and stage is the PyTorch state_dict's", "[models]") {
+  for (std::string n : {"deblur_tiny", "sr4_tiny", "sr2_tiny", "sr1_tiny", "inpaint_tiny", "deblur_s1_tiny",
+                        "sr2_s1_tiny", "deblur_full16"}) {
+    const fixture fx(n);
+    const stage s = fx.m["stage"] == 1 ? stage::s1 : stage::s2;
+    std::set<std::pair<std::string, std::vector<std::size_t>>> want, got;
+    for (const auto& k : fx.m["keys"])
+      if (k[0].get<std::string>().rfind("diffusion.", 0) != 0)
+        want.insert({k[0].get<std::string>(), k[1].get<std::vector<std::size_t>>()});
+    for (const auto& k : network_layout(fx.v, fx.c, s)) got.insert({k.name, k.dims});
+    INFO(n);
+    CHECK(got == want);
+    CHECK(got.size() == network_layout(fx.v, fx.c, s).size());  // no duplicates
+  }
+  // spec §5.1 key counts of the released configs (588, 615, 289 with duplicates and buffers)
+  const auto total = [](variant v) {  // + the 12 buffers and the diffusion.* duplicates
+    const layout l = network_layout(v, default_config(v), stage::s2);
+    const auto dup = std::count_if(l.begin(), l.end(), [](const key_spec& k) { return k.name.rfind("G.", 0) != 0; });
+    return l.size() + 12 + std::size_t(dup);
+  };
+  CHECK(total(variant::deblur) == 588);
+  CHECK(total(variant::sr4) == 615);
+  CHECK(total(variant::inpaint) == 289);
+  CHECK(network_layout(variant::deblur, default_config(variant::deblur), stage::s1).size() == 536);
+}
+
+TEMPLATE_TEST_CASE("models: Stage-2 pipelines of every variant match PyTorch (tiny configs)", "[models]", NNTEST_BACKENDS) {
+  for (std::string n : {"deblur_tiny", "sr4_tiny", "sr2_tiny", "sr1_tiny", "inpaint_tiny"}) check_stage2<TestType>(n);
+}
+
+#if defined(DIFFBRIDGE_TEST_EIGEN) || defined(DIFFBRIDGE_TEST_XTENSOR)
+#if defined(DIFFBRIDGE_TEST_EIGEN) && defined(DIFFBRIDGE_TEST_XTENSOR)
+#define MODELS_FAST diffbridge::eigen_backend, diffbridge::xtensor_backend
+#elif defined(DIFFBRIDGE_TEST_EIGEN)
+#define MODELS_FAST diffbridge::eigen_backend
+#else
+#define MODELS_FAST diffbridge::xtensor_backend
+#endif
+TEMPLATE_TEST_CASE("models: the full-width deblur S2 matches PyTorch stage by stage at 16x16", "[models]", MODELS_FAST) {
+  check_stage2<TestType>("deblur_full16");
+}
+#endif
+
+TEMPLATE_TEST_CASE("models: Stage 1 matches PyTorch (deblur, SR x2)", "[models]", NNTEST_BACKENDS) {
+  using B = TestType;
+  for (std::string n : {"deblur_s1_tiny", "sr2_s1_tiny"}) {
+    const fixture fx(n);
+    const temp_file w = write_weights(fx);
+    const io::safetensors_file f(w.p);
+    const stage1<B> net(f, fx.v, fx.c);
+    nn::workspace<B> ws;
+    const host want = fx.get("output");
+    dev<B> x(fx.get("input")), gt(fx.get("gt")), out(want.s);
+    recorder r;
+    net.forward(ws, x.cview(), gt.cview(), out.view(), r.fn());
+    INFO(n);
+    CHECK(max_abs_diff(r.t["ipr"], fx.get("ipr").v) <= 1e-5);
+    CHECK(max_abs_diff(out.values(), want.v) <= 1e-4);
+  }
+}
+
+TEST_CASE("models: the loader reports every missing, unexpected and mis-shaped key by name", "[models]") {
+  using B = std_backend;
+  const fixture fx("deblur_tiny");
+  auto message = [&](auto edit) -> std::string {
+    const temp_file w = write_weights(fx, edit);
+    const io::safetensors_file f(w.p);
+    try {
+      stage2<B> net(f, fx.v, fx.c);
+    } catch (const invalid_input& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string m1 = message([](auto& t) {
+    t.erase("G.output.weight");
+    t.erase("denoise.resmlp.0.bias");
+    t["G.extra.weight"] = {{2}, {1, 2}};
+    t["G.patch_embed.proj.weight"].shape = {8, 3, 9};
+  });
+  CHECK(m1.find("missing 2 (G.output.weight, denoise.resmlp.0.bias)") != std::string::npos);
+  CHECK(m1.find("unexpected 1 (G.extra.weight)") != std::string::npos);
+  CHECK(m1.find("mis-shaped 1 (G.patch_embed.proj.weight [8,3,9] expected [8,3,3,3])") != std::string::npos);
+  CHECK(m1.find('\n') == std::string::npos);
+  // the duplicates and the buffers are optional; buffers that disagree with the config are errors
+  CHECK(message([](auto& t) {
+          std::erase_if(t, [](const auto& kv) { return kv.first.rfind("diffusion.", 0) == 0; });
+        }) == "");
+  const std::string m2 = message([](auto& t) { t["diffusion.posterior_mean_coef1"].data[2] += 1e-3f; });
+  CHECK(m2.find("diffusion.posterior_mean_coef1[2]") != std::string::npos);
+  const std::string m3 = message([](auto& t) { t["G.latent.0.attn.qkv.weight"].data[5] = std::nanf(""); });
+  CHECK(m3.find("non-finite") != std::string::npos);
+  // weights of another model
+  const fixture sr("sr4_tiny");
+  const temp_file w = write_weights(sr);
+  const io::safetensors_file f(w.p);
+  CHECK_THROWS_WITH((stage2<B>(f, fx.v, fx.c)), Catch::Contains("not the weights of DiffIR S2 deblur") &&
+                                                    Catch::Contains("missing") && Catch::Contains("unexpected"));
+}
+
+TEST_CASE("models: the IPR diffusion is the library's DDPM on the DiffIR schedule (spec §6)", "[models]") {
+  const ipr_ddpm d(4, 0.1, 0.99);
+  const double beta[] = {0.1, 0.29428563, 0.59095228, 0.99};
+  const double coef1[] = {1.0, 0.76518691, 0.63626975, 0.50592679};
+  const double coef2[] = {0.0, 0.2302458, 0.31525564, 0.074212432};
+  const auto buf = d.buffers();
+  for (long t = 0; t < 4; ++t) {
+    const auto s = d.step(t, t - 1);
+    CHECK(d.betas()[std::size_t(t)] == Approx(beta[t]).epsilon(1e-7));
+    CHECK(s.c_x0 == Approx(coef1[t]).epsilon(1e-7));
+    CHECK(s.c_xt == Approx(coef2[t]).epsilon(1e-6).margin(1e-12));
+    CHECK(s.c_y == 0.0);
+    CHECK(s.c_x0 == Approx(buf.at("posterior_mean_coef1")[std::size_t(t)]).epsilon(1e-12));
+    CHECK(s.c_xt == Approx(buf.at("posterior_mean_coef2")[std::size_t(t)]).epsilon(1e-12).margin(1e-15));
+  }
+  CHECK(buf.at("alphas_cumprod")[3] == Approx(0.0025980377).epsilon(1e-7));
+  CHECK(buf.at("posterior_variance")[1] == Approx(0.080657788).epsilon(1e-7));
+}
+
+TEST_CASE("models: JSON configs use the official keys and are validated", "[models]") {
+  config c = default_config(variant::sr4);
+  CHECK(c.dim == 64);
+  CHECK(c.layer_norm == norm_type::bias_free);
+  apply_json(c, nlohmann::json::parse(R"({"dim": 16, "num_blocks": [1, 1, 1, 1], "LayerNorm_type": "WithBias",
+                                          "timesteps": 3, "linear_end": 0.5, "bias": true})"));
+  CHECK(c.dim == 16);
+  CHECK(c.timesteps == 3);
+  CHECK(c.bias);
+  CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"dims": 16})")), invalid_parameter);
+  CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"dim": "16"})")), invalid_parameter);
+  CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"heads": [1, 3, 4, 8]})")), invalid_parameter);
+  CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"linear_end": 1.5})")), invalid_parameter);
+  CHECK_THROWS_AS(parse_variant("sr3"), invalid_parameter);
+}
