@@ -4,6 +4,12 @@
 // is the shared philox_normals stream, generated chunk by chunk into an L1-sized buffer.
 #pragma once
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+#include <cstdint>
+#include <type_traits>
+
 #include <Eigen/Core>
 #include <cstddef>
 #include <string_view>
@@ -57,6 +63,29 @@ void eigen_marginal(const kernels::marginal_scalars<T>& s, const X0& x0, const Y
     out = s.a * x0 + s.b * y + s.c * ((x0 - y).abs() * eps);
   }
 }
+
+/// Copies n values to dst with non-temporal (streaming) stores where the ISA has them, so a
+/// large output is written without first being read into the cache (write-allocate): the
+/// fused step then moves 5 array-passes instead of 6. Values are copied bit for bit.
+template <class T>
+void stream_copy(T* dst, const T* src, std::size_t n) noexcept {
+#if defined(__SSE2__)
+  std::size_t i = 0;
+  for (; i < n && reinterpret_cast<std::uintptr_t>(dst + i) % 16 != 0; ++i) dst[i] = src[i];
+  if constexpr (std::is_same_v<T, float>) {
+    for (; i + 4 <= n; i += 4) _mm_stream_ps(dst + i, _mm_loadu_ps(src + i));
+  } else if constexpr (std::is_same_v<T, double>) {
+    for (; i + 2 <= n; i += 2) _mm_stream_pd(dst + i, _mm_loadu_pd(src + i));
+  }
+  for (; i < n; ++i) dst[i] = src[i];
+  _mm_sfence();
+#else
+  std::copy(src, src + n, dst);
+#endif
+}
+
+/// Outputs this large (bytes) are streamed: well beyond the last-level cache of current CPUs.
+inline constexpr std::size_t stream_threshold_bytes = std::size_t(16) << 20;
 
 /// The chunk [b, e) of a view as an Eigen map.
 template <class T>
@@ -114,10 +143,19 @@ struct eigen_backend : detail::host_memory {
                    tensor_view<T> out) {
     detail::require_same_shape("step", out.dims, x.dims, x0hat.dims, y.dims, z.dims);
     const auto s = kernels::to_scalars<T>(c);
+    const bool stream = out.size() * sizeof(T) >= detail::stream_threshold_bytes;
     detail::parallel_chunks(out.size(), [&](std::size_t b, std::size_t e) {
       using detail::segment;
+      if (!stream) {
+        detail::eigen_step<M>(s, segment(x, b, e), segment(x0hat, b, e), segment(y, b, e),
+                              segment(z, b, e), segment(out, b, e));
+        return;
+      }
+      // Evaluate into an L1-resident buffer, then stream it out (same bits).
+      alignas(64) T buf[detail::host_chunk];
       detail::eigen_step<M>(s, segment(x, b, e), segment(x0hat, b, e), segment(y, b, e),
-                            segment(z, b, e), segment(out, b, e));
+                            segment(z, b, e), detail::eigen_map<T>(buf, Eigen::Index(e - b)));
+      detail::stream_copy(out.data + b, buf, e - b);
     });
   }
   template <modulation M, class T>
