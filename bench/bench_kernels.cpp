@@ -35,9 +35,14 @@ template <class B>
 void BM_fused_step(benchmark::State& st) {
   const std::size_t n = std::size_t(st.range(0));
   const shape s{n, 1, 1, 1};
-  auto x = B::template empty<float>(s), x0 = B::template empty<float>(s),
-       y = B::template empty<float>(s), z = B::template empty<float>(s),
-       out = B::template empty<float>(s);
+  // Real data in every array: untouched allocations would read the kernel's shared zero page.
+  const arrays a(n);
+  auto make = [&](const std::vector<float>& h) {
+    auto t = B::template empty<float>(s);
+    B::copy_from_host(std::span<const float>(h), B::as_view(t));
+    return t;
+  };
+  auto x = make(a.x), x0 = make(a.x0), y = make(a.y), z = make(a.z), out = make(a.out);
   for (auto _ : st) {
     B::template step<modulation::residual>(
         coeffs, B::as_view(std::as_const(x)), B::as_view(std::as_const(x0)),
