@@ -44,12 +44,16 @@ void sample(const any_preset& p, std::span<const double> grid, Denoiser&& denois
   visit_modulation(o.pi, [&](auto M) {
     constexpr modulation pi = decltype(M)::value;
     const auto prior = p.prior(grid[0]);
-    // π of the prior's noise needs x0: estimate it from the prior mean.
-    B::template marginal<modulation::one>({0.0, prior.c_y, 0.0}, y, y, philox_normals{o.seed, 0},
-                                          x);
-    if (prior.std > 0 && (pi == modulation::residual || pi == modulation::abs_residual))
+    // π of the prior's noise needs x0 (residual modes only): the denoiser's estimate at the
+    // prior mean. Otherwise x0 is not read (its coefficient in the prior is 0), so pass y.
+    const bool needs_x0 =
+        prior.std > 0 && (pi == modulation::residual || pi == modulation::abs_residual);
+    if (needs_x0) {
+      B::template marginal<modulation::one>({0.0, prior.c_y, 0.0}, y, y, philox_normals{o.seed, 0},
+                                            x);
       denoise(cx, grid[0], y, x0h);
-    const auto x0_for_pi = prior.std > 0 && pi != modulation::one ? cx0 : y;
+    }
+    const auto x0_for_pi = needs_x0 ? cx0 : y;
     B::template marginal<pi>(prior, x0_for_pi, y, philox_normals{o.seed, 0}, x);
 
     for (size_t i = 0; i + 1 < grid.size(); ++i) {
