@@ -49,12 +49,7 @@ inline int cmd_step(int argc, char** argv) {
   const auto p = preset_from(a);
   const double from = to_number("--from", a.one("--from"));
   const double to = to_number("--to", a.one("--to"));
-  const double default_eta = a.one("--bridge") == "rdbm" || a.one("--bridge") == "dbim" ||
-                                     a.one("--bridge") == "rectified-flow" ||
-                                     a.one("--bridge") == "ddpm"
-                                 ? 0.0
-                                 : 1.0;
-  const double eta = a.has("--eta") ? to_number("--eta", a.one("--eta")) : default_eta;
+  const double eta = a.has("--eta") ? to_number("--eta", a.one("--eta")) : p.info().default_eta;
   const auto s = p.step(from, to, eta, a.one_or("--sampler", ""));
   std::printf("c_xt,c_x0,c_y,c_z\n%.17g,%.17g,%.17g,%.17g\n", s.c_xt, s.c_x0, s.c_y, s.c_z);
   return 0;

@@ -48,6 +48,7 @@ struct preset_info {
   std::string mapping;         ///< θ, g², target, pin, π of the generalised bridge
   std::string relation;        ///< "exact", "limit θ → 0", "marginal only", ...
   std::string sampler;         ///< the official update that `step` reproduces
+  double default_eta = 1.0;    ///< η of the official update (0: deterministic, 1: posterior)
 };
 
 template <class P>

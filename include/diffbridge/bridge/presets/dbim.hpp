@@ -50,12 +50,14 @@ class dbim {
   }
 
   preset_info info() const {
-    return {"dbim", own_,
+    return {"dbim",
+            own_,
             sched_ == "vp"   ? "as ddbm-vp (m=0, pin at y)"
             : sched_ == "ve" ? "as ddbm-ve"
                              : "theta=0, V(0,t)=rho_t^2, V(t,T)=rho_bar_t^2 at index round(999t)",
             sched_ == "i2sb" ? "not exact: rho_T^2 = sum(beta) makes a + b != 1" : "exact",
-            "DBIM step with eta: omega = eta*alpha_t*rho_t*sqrt(1 - rho_t^2/rho_s^2); boot from T"};
+            "DBIM step with eta: omega = eta*alpha_t*rho_t*sqrt(1 - rho_t^2/rho_s^2); boot from T",
+            0.0};
   }
   time_domain domain() const { return {false, 0.0, T_}; }
   std::vector<double> official_times() const { return {}; }

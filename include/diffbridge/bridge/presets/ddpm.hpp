@@ -32,7 +32,8 @@ class ddpm : public bridge_backed {
              detail::concat("beta_start=", b0, " beta_end=", b1, " num_diffusion_timesteps=", T_),
              "theta_bar=-log(abar)/2, g2=2*theta (lambda=1), m=0, pin=none, pi=1",
              "exact (unpinned, target 0; not a bridge: y is unused)",
-             "DDIM generalized_steps with eta (eta=1: the DDPM posterior)"};
+             "DDIM generalized_steps with eta (eta=1: the DDPM posterior)",
+             0.0};
   }
 
   /// DDIM's uniform skip: seq = range(0, T, T // S), run backwards, then −1.

@@ -40,10 +40,12 @@ class rdbm : public bridge_backed {
                                                            *parse_modulation(pi)});
     domain_ = {true, -1.0, double(T_ - 1)};
     info_ = {
-        "rdbm", "T=" + fmt(double(T_)) + " lambda=" + fmt(lambda_) + " schedule=" + sched,
+        "rdbm",
+        "T=" + fmt(double(T_)) + " lambda=" + fmt(lambda_) + " schedule=" + sched,
         "theta=" + sched + " cumsum, g2=2*lambda*theta, m=y, pin=hard at theta_bar_T, pi=" + pi,
         "exact (it is the generalised bridge)",
-        "Eq. 19 (eta=0) on linspace(-1,T-1,S+1); eta>0 the implicit family, eta=1 the posterior"};
+        "Eq. 19 (eta=0) on linspace(-1,T-1,S+1); eta>0 the implicit family, eta=1 the posterior",
+        0.0};
   }
 
   std::vector<double> default_grid(long steps) const { return grid::rdbm(T_, steps); }

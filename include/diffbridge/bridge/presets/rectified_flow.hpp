@@ -20,10 +20,12 @@ class rectified_flow {
         bridge_config<double>{reversion_target::y, pin_kind::hard, 0, modulation::zero});
   }
   preset_info info() const {
-    return {"rectified-flow", detail::concat("eps=", eps_, " (data at t=1)"),
+    return {"rectified-flow",
+            detail::concat("eps=", eps_, " (data at t=1)"),
             "theta=0, V(0,s)=s with s=1-t, m=y, pin=hard at s=1, pi=0",
             "exact (pi = 0: the deterministic path)",
-            "step: the implicit family at eta=0 (on the path it equals Euler on v = x0 - y)"};
+            "step: the implicit family at eta=0 (on the path it equals Euler on v = x0 - y)",
+            0.0};
   }
   time_domain domain() const { return {false, 0.0, 1.0, true}; }
   std::vector<double> official_times() const { return {}; }
