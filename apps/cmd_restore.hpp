@@ -1,6 +1,7 @@
 // `diffbridge restore`: a DiffIR Stage-2 network on an image (docs/diffir.md).
 //   diffbridge restore --model deblur|sr1|sr2|sr4|inpaint --weights W.safetensors --input IN
-//                      --output OUT [--mask M] [--config C.json] [--backend eigen|xtensor]
+//                      --output OUT [--mask M] [--config C.json]
+//                      [--backend eigen|xtensor|thrust|cuda]
 //                      [--threads N] [--seed S] [--ipr-noise Z.npy] [--timing]
 // IN / OUT / M: PNG or JPEG, or .npy float32 (1, C, H, W) in the network's range ([0, 1] in; the
 // raw output out, neither clamped nor rounded). Every input is read and checked, and the weights
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <span>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,15 @@
 #include "diffbridge/backend/xtensor.hpp"
 #include "diffbridge/nn/gemm_xtensor.hpp"
 #define DIFFBRIDGE_CLI_XTENSOR 1
+#endif
+#if defined(DIFFBRIDGE_HAVE_THRUST) && defined(DIFFBRIDGE_CLI_EIGEN)
+// --backend thrust: the device paths (nn/device/) on the build's C++ device system (OMP / CPP)
+#include "diffbridge/backend/thrust.hpp"
+#include "diffbridge/nn/device/gemm_thrust.hpp"
+#define DIFFBRIDGE_CLI_THRUST 1
+#endif
+#if defined(DIFFBRIDGE_CLI_CUDA)
+#include "restore_cuda.hpp"  // --backend cuda: compiled by nvcc in its own translation unit
 #endif
 #if defined(_OPENMP)
 #include <omp.h>
@@ -165,11 +176,13 @@ run_result run(const io::safetensors_file& f, dfr::variant v, const dfr::config&
       t_last = now;
     };
   }
-  net.restore(ws, B::as_view(x), mask ? nn::cview(B::as_view(m)) : nn::cview{}, B::as_view(zt), B::as_view(out), tr);
+  auto nv = [](auto v) { return tensor_view<typename decltype(v)::element_type>{v.raw(), v.dims}; };  // nn views
+  net.restore(ws, nv(B::as_view(x)), mask ? nn::cview(nv(B::as_view(m))) : nn::cview{}, nv(B::as_view(zt)),
+              nv(B::as_view(out)), tr);
   B::synchronize();
   r.network_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   r.out.v.resize(r.out.s.numel());
-  B::copy_to_host(nn::cview(B::as_view(out)), std::span<float>(r.out.v));
+  B::copy_to_host(B::as_view(std::as_const(out)), std::span<float>(r.out.v));
   return r;
 }
 
@@ -183,8 +196,12 @@ inline int cmd_restore(int argc, char** argv) {
                {"--timing"});
   const dfr::variant v = dfr::parse_variant(a.one("--model"));
   const std::string backend = a.one_or("--backend", "eigen");
-  if (backend != "eigen" && backend != "xtensor")
-    throw invalid_parameter("--backend = '" + backend + "': must be eigen or xtensor");
+  if (backend != "eigen" && backend != "xtensor" && backend != "thrust" && backend != "cuda")
+    throw invalid_parameter("--backend = '" + backend + "': must be eigen, xtensor, thrust or cuda");
+#if !defined(DIFFBRIDGE_CLI_CUDA)
+  if (backend == "cuda")
+    throw invalid_parameter("--backend cuda: this build has no CUDA support (configure with -DDIFFBRIDGE_ENABLE_CUDA=ON)");
+#endif
   const fs::path weights = a.one("--weights"), input = a.one("--input"), output = a.one("--output");
   check_output_name(output);
   if (a.has("--threads")) {
@@ -216,6 +233,19 @@ inline int cmd_restore(int argc, char** argv) {
     r = run<eigen_backend>(f, v, cfg, in, mp, z, progress);
 #else
     throw invalid_parameter("--backend eigen: this build has no Eigen");
+#endif
+  } else if (backend == "thrust") {
+#if defined(DIFFBRIDGE_CLI_THRUST)
+    nn::device_context<thrust_backend> ctx;
+    r = run<thrust_backend>(f, v, cfg, in, mp, z, progress);
+#else
+    throw invalid_parameter("--backend thrust: this build has no Thrust (with Eigen)");
+#endif
+  } else if (backend == "cuda") {
+#if defined(DIFFBRIDGE_CLI_CUDA)
+    cuda_restore_result c = restore_cuda(f, v, cfg, in.s, in.v, mp ? &mp->v : nullptr, z, progress);
+    r.out = planar{shape{1, 3, in.s.h * dfr::out_scale(v), in.s.w * dfr::out_scale(v)}, std::move(c.out)};
+    r.network_seconds = c.network_seconds;
 #endif
   } else {
 #if defined(DIFFBRIDGE_CLI_XTENSOR)

@@ -59,11 +59,18 @@ struct dev {
     std::vector<float> v(s.numel(), fill);
     B::copy_from_host(std::span<const float>(v), B::as_view(t));
   }
-  nn::fview view() { return B::as_view(t); }
-  nn::cview cview() const { return B::as_view(t); }
+  // nn views: raw pointers in B's memory space (device pointers on a device backend)
+  nn::fview view() {
+    const auto v = B::as_view(t);
+    return {v.raw(), v.dims};
+  }
+  nn::cview cview() const {
+    const auto v = B::as_view(t);
+    return {v.raw(), v.dims};
+  }
   std::vector<float> values() const {
     std::vector<float> v(cview().size());
-    B::copy_to_host(cview(), std::span<float>(v));
+    B::copy_to_host(B::as_view(t), std::span<float>(v));
     return v;
   }
 };

@@ -3,8 +3,15 @@
 // system is Thrust's THRUST_DEVICE_SYSTEM: CUDA when compiled by nvcc (diffbridge::thrust leaves
 // .cu files on CUDA), CPP or OMP for C++ sources (chosen at configure time by
 // DIFFBRIDGE_THRUST_DEVICE_SYSTEM). The OMP build runs exactly the functors the GPU runs.
-// On CUDA the kernels are launched without a trailing synchronisation (par_nosync);
-// copy_to_host and synchronize() wait for them.
+// On CUDA the kernels are launched without a trailing synchronisation (par_nosync) on the calling
+// thread's current stream (thrust_backend::stream(), the legacy default stream unless a caller
+// sets one, e.g. nn::device_context of nn/device/gemm_thrust.hpp); copy_to_host and
+// synchronize() wait for them.
+// Everything here lives in an inline namespace named after the device system (thrust_cuda,
+// thrust_omp, thrust_cpp, thrust_tbb), so a program that mixes C++ sources (OMP) with .cu sources
+// (CUDA) gets distinct types, and distinct mangled names for everything templated on them:
+// diffbridge::thrust_backend is diffbridge::thrust_omp::thrust_backend in one translation unit
+// and diffbridge::thrust_cuda::thrust_backend in the other (no ODR violation).
 #pragma once
 
 #include <thrust/copy.h>
@@ -30,7 +37,18 @@
 #include <thrust/system/cuda/execution_policy.h>
 #endif
 
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+#define DIFFBRIDGE_THRUST_NS thrust_cuda
+#elif THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_OMP
+#define DIFFBRIDGE_THRUST_NS thrust_omp
+#elif THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_TBB
+#define DIFFBRIDGE_THRUST_NS thrust_tbb
+#else
+#define DIFFBRIDGE_THRUST_NS thrust_cpp
+#endif
+
 namespace diffbridge {
+inline namespace DIFFBRIDGE_THRUST_NS {
 
 /// Non-owning view of device memory (host memory for the CPP/OMP systems). T may be const.
 template <class T>
@@ -56,17 +74,6 @@ struct thrust_tensor {
   shape dims;
 };
 
-namespace detail {
-/// The execution policy of the device system (CUDA: no synchronisation after each kernel).
-inline auto thrust_policy() noexcept {
-#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
-  return thrust::cuda::par_nosync;
-#else
-  return thrust::device;
-#endif
-}
-}  // namespace detail
-
 /// Thrust backend.
 struct thrust_backend {
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
@@ -77,6 +84,19 @@ struct thrust_backend {
   static constexpr std::string_view name = "thrust-tbb";
 #else
   static constexpr std::string_view name = "thrust-cpp";
+#endif
+
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+  /// The calling thread's stream for every launch (nullptr: the legacy default stream).
+  static cudaStream_t& stream() noexcept {
+    thread_local cudaStream_t s = nullptr;
+    return s;
+  }
+  /// The execution policy of the launches: no synchronisation after each kernel, on stream().
+  static auto policy() noexcept { return thrust::cuda::par_nosync.on(stream()); }
+#else
+  /// The execution policy of the launches (the host device system).
+  static auto policy() noexcept { return thrust::device; }
 #endif
 
   template <class T>
@@ -111,11 +131,13 @@ struct thrust_backend {
   template <class T>
   static void copy_from_host(std::span<const std::type_identity_t<T>> src, thrust_view<T> dst) {
     if (src.size() != dst.size()) throw invalid_input("copy_from_host: size mismatch");
+    wait_for_stream();  // dst may still be read or written by kernels queued on stream()
     thrust::copy(src.data(), src.data() + src.size(), dst.data);
   }
   template <class T>
   static void copy_to_host(thrust_view<T> src, std::span<std::remove_const_t<T>> dst) {
     if (src.size() != dst.size()) throw invalid_input("copy_to_host: size mismatch");
+    wait_for_stream();  // src may still be written by kernels queued on stream()
     thrust::copy(src.data, src.data + static_cast<std::ptrdiff_t>(src.size()), dst.data());
   }
 
@@ -123,7 +145,18 @@ struct thrust_backend {
   template <class F>
   static void for_each_index(std::size_t n, F f) {
     if (n == 0) return;
-    thrust::for_each_n(detail::thrust_policy(), thrust::counting_iterator<std::size_t>(0), n, f);
+    thrust::for_each_n(policy(), thrust::counting_iterator<std::size_t>(0), n, f);
+  }
+
+  /// Waits for the launches queued on the calling thread's stream (a no-op but on CUDA; the
+  /// copies use Thrust's synchronous default stream, which a non-blocking stream does not
+  /// order with).
+  static void wait_for_stream() {
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+    if (stream() == nullptr) return;
+    const cudaError_t e = cudaStreamSynchronize(stream());
+    if (e != cudaSuccess) throw error(detail::concat("thrust backend: ", cudaGetErrorString(e)));
+#endif
   }
 
   /// Waits for queued kernels; throws diffbridge::error if one failed.
@@ -166,4 +199,5 @@ struct thrust_backend {
   }
 };
 
+}  // namespace DIFFBRIDGE_THRUST_NS
 }  // namespace diffbridge

@@ -8,17 +8,19 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "diffbridge/core/host_device.hpp"
 #include "diffbridge/nn/exec.hpp"
 
 namespace diffbridge::nn {
 
 inline constexpr float leaky_slope = 0.1f;
 
-inline float leaky_relu(float x) noexcept { return x >= 0.0f ? x : x * leaky_slope; }
+DIFFBRIDGE_HD inline float leaky_relu(float x) noexcept { return x >= 0.0f ? x : x * leaky_slope; }
 
 /// erf(x) for float: x·P(x²)/Q(x²) on [−4, 4], ±1 outside (erf(4) = 1 − 1.5e-8).
-inline float erf_approx(float a) noexcept {
-  const float x = std::clamp(a, -4.0f, 4.0f);
+/// (DIFFBRIDGE_HD: the device operators of nn/device/ call the same functions.)
+DIFFBRIDGE_HD inline float erf_approx(float a) noexcept {
+  const float x = a < -4.0f ? -4.0f : (4.0f < a ? 4.0f : a);  // std::clamp(a, -4, 4)
   const float x2 = x * x;
   float p = -2.72614225801306e-10f;
   p = p * x2 + 2.77068142495902e-08f;
@@ -36,7 +38,7 @@ inline float erf_approx(float a) noexcept {
 }
 
 /// GELU with erf.
-inline float gelu(float x) noexcept {
+DIFFBRIDGE_HD inline float gelu(float x) noexcept {
   return 0.5f * x * (1.0f + erf_approx(x * 0.70710678118654752f));
 }
 
@@ -64,3 +66,6 @@ void gelu(typename B::template view<const float> x, typename B::template view<fl
 }
 
 }  // namespace diffbridge::nn
+
+// Device paths (constrained overloads for device backends).
+#include "diffbridge/nn/device/elementwise.hpp"

@@ -124,3 +124,6 @@ void channel_attention(workspace<B>& ws, cview qkv, cview temperature, std::size
 }
 
 }  // namespace diffbridge::nn
+
+// Device path (constrained overloads for device backends).
+#include "diffbridge/nn/device/attention.hpp"

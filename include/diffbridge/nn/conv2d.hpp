@@ -133,3 +133,6 @@ void conv2d(workspace<B>& ws, cview x, cview w, fview y, const conv_options& o =
 }
 
 }  // namespace diffbridge::nn
+
+// Device paths (constrained overloads for device backends).
+#include "diffbridge/nn/device/conv.hpp"

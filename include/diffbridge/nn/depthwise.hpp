@@ -95,3 +95,6 @@ void depthwise_conv3x3_gelu_gate(workspace<B>& ws, cview x, cview w, fview y, cv
 }
 
 }  // namespace diffbridge::nn
+
+// Device paths (constrained overloads for device backends).
+#include "diffbridge/nn/device/conv.hpp"

@@ -82,3 +82,6 @@ void layer_norm(cview x, cview weight, cview bias, fview y, cview k1 = {}, cview
 }
 
 }  // namespace diffbridge::nn
+
+// Device paths (constrained overloads for device backends).
+#include "diffbridge/nn/device/norm.hpp"

@@ -6,6 +6,7 @@
 
 #include "diffbridge/nn/activation.hpp"
 #include "diffbridge/nn/check.hpp"
+#include "diffbridge/nn/device/elementwise.hpp"  // the device overloads
 #include "diffbridge/nn/gemm.hpp"
 
 namespace diffbridge::nn {

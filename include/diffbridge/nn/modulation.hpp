@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "diffbridge/nn/check.hpp"
+#include "diffbridge/nn/device/elementwise.hpp"  // the device overloads
 #include "diffbridge/nn/exec.hpp"
 #include "diffbridge/nn/linear.hpp"
 

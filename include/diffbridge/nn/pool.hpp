@@ -24,3 +24,6 @@ void global_avg_pool(cview x, fview y) {
 }
 
 }  // namespace diffbridge::nn
+
+// Device paths (constrained overloads for device backends).
+#include "diffbridge/nn/device/norm.hpp"

@@ -73,3 +73,6 @@ void upsample_nearest(cview x, std::size_t s, fview y, bool accumulate = false) 
 }
 
 }  // namespace diffbridge::nn
+
+// Device paths (constrained overloads for device backends).
+#include "diffbridge/nn/device/movement.hpp"

@@ -51,3 +51,6 @@ void pixel_shuffle(cview x, std::size_t r, fview y) {
 }
 
 }  // namespace diffbridge::nn
+
+// Device paths (constrained overloads for device backends).
+#include "diffbridge/nn/device/movement.hpp"

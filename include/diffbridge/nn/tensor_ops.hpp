@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "diffbridge/nn/check.hpp"
+#include "diffbridge/nn/device/elementwise.hpp"  // the device overloads
 #include "diffbridge/nn/exec.hpp"
 
 namespace diffbridge::nn {

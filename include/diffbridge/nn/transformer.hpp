@@ -209,3 +209,6 @@ void transformer_block(workspace<B>& ws, fview x, cview z, const block_weights& 
 }
 
 }  // namespace diffbridge::nn
+
+// Device path (constrained overloads for device backends).
+#include "diffbridge/nn/device/transformer.hpp"

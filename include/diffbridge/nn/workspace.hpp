@@ -2,7 +2,8 @@
 // temporaries from it as leases (RAII); a returned buffer is reused by the next request it
 // fits (smallest fit first). Repeating a forward pass at the same size therefore repeats the
 // same requests, all served from the pool: after the first pass the hot loop allocates nothing
-// (allocations() stays put, which the tests check).
+// (allocations() stays put, which the tests check). Leases are nn views (tensor_view) on every
+// backend; on a device backend their pointers are device pointers.
 #pragma once
 
 #include <algorithm>
@@ -25,7 +26,9 @@ class workspace {
   };
 
  public:
-  using view_type = typename B::template view<float>;
+  /// The network operators' view (nn::fview): a raw pointer into B's memory space (a device
+  /// pointer for CUDA) and the extents, for every backend.
+  using view_type = tensor_view<float>;
 
   /// A buffer on loan: view() has the requested shape; returned to the pool on destruction.
   class lease {
@@ -93,7 +96,7 @@ class workspace {
     best->used = n;
     live_ += n;
     peak_live_ = std::max(peak_live_, live_);
-    return lease(best, B::wrap(B::as_view(best->t).raw(), s));
+    return lease(best, view_type{B::as_view(best->t).raw(), s});
   }
 
   /// Number of buffers allocated so far and their total size.

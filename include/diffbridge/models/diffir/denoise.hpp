@@ -32,7 +32,11 @@ class denoise_mlp {
     auto in = ws.acquire(shape{1, 2 * ipr_width + 1, 1, 1});
     const float tv[1] = {float(t) / float(10 * T_)};  // t.float() / max_period in float32
     nn::copy<B>(c, nn::fview{in.data(), shape{1, ipr_width, 1, 1}});
-    B::copy_from_host(std::span<const float>(tv, 1), nn::fview{in.data() + ipr_width, shape{1, 1, 1, 1}});
+    if constexpr (nn::is_host_backend<B>) {
+      B::copy_from_host(std::span<const float>(tv, 1), nn::fview{in.data() + ipr_width, shape{1, 1, 1, 1}});
+    } else {  // written on the device: no host transfer inside the network
+      nn::device::launch<B>(1, nn::device::fill_fn{tv[0], in.data() + ipr_width});
+    }
     nn::copy<B>(z, nn::fview{in.data() + ipr_width + 1, shape{1, ipr_width, 1, 1}});
     auto a = ws.acquire(shape{1, ipr_width, 1, 1});
     auto b = ws.acquire(shape{1, ipr_width, 1, 1});

@@ -98,7 +98,10 @@ void sample_ipr(nn::workspace<B>& ws, const ipr_ddpm& d, Denoise&& denoise, nn::
     denoise(nn::cview(z), t, x0.view());
     const step_coeffs<double> c = d.step(t, t - 1);
     // π = 0: the noise operand is not read; the target is 0, so c_y = 0 and y is a dummy.
-    B::template step<modulation::zero, float>(c, z, x0.view(), z, z, next.view());
+    // B's own views of the nn views (identity on the host backends, thrust_view on Thrust)
+    const auto zc = B::wrap(static_cast<const float*>(z.raw()), z.dims);
+    const auto xc = B::wrap(static_cast<const float*>(x0.data()), z.dims);
+    B::template step<modulation::zero, float>(c, zc, xc, zc, zc, B::wrap(next.data(), z.dims));
     nn::copy<B>(next.view(), z);
   }
 }

@@ -16,6 +16,7 @@
 #include "diffbridge/models/diffir/ipr_diffusion.hpp"
 #include "diffbridge/models/diffir/layout.hpp"
 #include "diffbridge/models/diffir/weights.hpp"
+#include "diffbridge/nn/device/inpaint.hpp"
 
 namespace diffbridge::models::diffir {
 
@@ -98,20 +99,28 @@ class stage2 {
     const std::size_t n = H * W;
     float *gp = g.data(), *mpp = mp.data();
     const float* ipp = ip.data();
-    nn::parallel_for<B>(1, [=](std::size_t) {
-      for (std::size_t i = 0; i < n; ++i) {
-        const float k = mpp[i] > 0.0f ? 1.0f : 0.0f;
-        mpp[i] = k;
-        for (std::size_t c = 0; c < 3; ++c) gp[c * n + i] = ipp[c * n + i] * (1.0f - k);
-        gp[3 * n + i] = k;
-      }
-    });
+    if constexpr (nn::is_host_backend<B>) {
+      nn::parallel_for<B>(1, [=](std::size_t) {
+        for (std::size_t i = 0; i < n; ++i) {
+          const float k = mpp[i] > 0.0f ? 1.0f : 0.0f;
+          mpp[i] = k;
+          for (std::size_t c = 0; c < 3; ++c) gp[c * n + i] = ipp[c * n + i] * (1.0f - k);
+          gp[3 * n + i] = k;
+        }
+      });
+    } else {
+      nn::device::inpaint_input<B>(ipp, mpp, gp, n);
+    }
     network(ws, g.view(), z_T, res, tr);
     float* rp = res.data();
-    nn::parallel_for<B>(1, [=](std::size_t) {  // mask·pred + (1 − mask)·img
-      for (std::size_t c = 0; c < 3; ++c)
-        for (std::size_t i = 0; i < n; ++i) rp[c * n + i] = mpp[i] * rp[c * n + i] + (1.0f - mpp[i]) * ipp[c * n + i];
-    });
+    if constexpr (nn::is_host_backend<B>) {
+      nn::parallel_for<B>(1, [=](std::size_t) {  // mask·pred + (1 − mask)·img
+        for (std::size_t c = 0; c < 3; ++c)
+          for (std::size_t i = 0; i < n; ++i) rp[c * n + i] = mpp[i] * rp[c * n + i] + (1.0f - mpp[i]) * ipp[c * n + i];
+      });
+    } else {
+      nn::device::inpaint_blend<B>(ipp, mpp, rp, n);
+    }
     nn::crop<B>(res.view(), out);
   }
 

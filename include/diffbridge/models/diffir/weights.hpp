@@ -51,7 +51,8 @@ class weight_set {
   nn::cview get(const std::string& name) const {
     const auto it = t_.find(name);
     if (it == t_.end()) throw invalid_input("weights: no tensor '" + name + "'");
-    return B::as_view(it->second);
+    const auto v = B::as_view(it->second);
+    return nn::cview{v.raw(), v.dims};  // a pointer in B's memory space
   }
   /// `name` if present, else an empty view (optional biases).
   nn::cview optional(const std::string& name) const { return contains(name) ? get(name) : nn::cview{}; }

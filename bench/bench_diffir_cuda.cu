@@ -1,0 +1,165 @@
+// DiffIR Stage-2 deblur (full config, spec §4) on the Thrust backend's CUDA system (cuBLAS fp32,
+// CUBLAS_DEFAULT_MATH unless --tf32), timed with CUDA events on the device context's stream after
+// warm-up passes; median and min of --reps runs; device memory: the workspace pool and the peak
+// of (total − free) reported by cudaMemGetInfo around the passes. Not a test (no GPU in CI).
+// Weights, input and z_T are the counter-based ones of bench_diffir.cpp (hash seed 300), so
+// bench/pytorch_cuda_compare.py builds the identical network in PyTorch.
+//   bench_diffir_cuda [--sizes 256,1024] [--reps 10] [--warmup 2] [--tf32] [--out DIR]
+// prints per size: size=N median_ms=... min_ms=... pool_MiB=... peak_live_MiB=...
+// device_used_MiB=... (--out DIR writes DIR/output_cuda_N.npy)
+#include <cuda_runtime_api.h>
+
+#include <unistd.h>
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "diffbridge/backend/thrust.hpp"
+#include "diffbridge/io/npy.hpp"
+#include "diffbridge/models/diffir/pipeline.hpp"
+#include "diffbridge/nn/device/gemm_thrust.hpp"
+#include "hash_weights.hpp"
+
+using namespace diffbridge;
+namespace dfr = diffbridge::models::diffir;
+using B = diffbridge::thrust_backend;
+
+namespace {
+
+std::vector<float> bench_tensor(const std::string& name, std::size_t n, bool unit) {
+  std::vector<float> v(n);
+  const std::uint64_t key = (std::uint64_t(hashw::fnv1a32(name)) << 32) ^ 300;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double u = hashw::uniform_pm1(key, i);
+    v[i] = float(unit ? (u + 1.0) * 0.5 : u);
+  }
+  return v;
+}
+
+double used_mib() {
+  std::size_t free = 0, total = 0;
+  if (cudaMemGetInfo(&free, &total) != cudaSuccess) return -1;
+  return double(total - free) / 1048576.0;
+}
+
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess) throw error(std::string(what) + ": " + cudaGetErrorString(e));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::size_t> sizes{256, 1024};
+  int reps = 10, warmup = 2;
+  bool tf32 = false;
+  std::string out_dir;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "bench_diffir_cuda: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--sizes") {
+      sizes.clear();
+      std::stringstream ss(next());
+      for (std::string t; std::getline(ss, t, ',');) sizes.push_back(std::stoul(t));
+    } else if (a == "--reps") {
+      reps = std::max(1, std::atoi(next().c_str()));
+    } else if (a == "--warmup") {
+      warmup = std::max(1, std::atoi(next().c_str()));
+    } else if (a == "--tf32") {
+      tf32 = true;
+    } else if (a == "--out") {
+      out_dir = next();
+    } else {
+      std::fprintf(stderr,
+                   "usage: bench_diffir_cuda [--sizes 256,1024] [--reps N] [--warmup N] [--tf32] "
+                   "[--out DIR]\n");
+      return 2;
+    }
+  }
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+    std::fprintf(stderr, "bench_diffir_cuda: no CUDA device available\n");
+    return 2;
+  }
+  try {
+    cudaDeviceProp prop{};
+    check(cudaGetDeviceProperties(&prop, 0), "cudaGetDeviceProperties");
+    std::printf("device=%s tf32=%d reps=%d warmup=%d\n", prop.name, int(tf32), reps, warmup);
+    const dfr::config c = dfr::default_config(dfr::variant::deblur);
+    std::map<std::string, io::st_tensor> t;
+    for (const auto& k : dfr::network_layout(dfr::variant::deblur, c, dfr::stage::s2))
+      t[k.name] = {k.dims, hashw::tensor(k.name, k.dims, 300)};
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("diffbridge_bench_cuda_" + std::to_string(::getpid()) + ".safetensors");
+    io::write_safetensors(path, t);
+    const io::safetensors_file f(path);
+    nn::device_context<B> ctx(nn::device_context<B>::options{tf32});
+    const dfr::stage2<B> net(f, dfr::variant::deblur, c);
+    std::filesystem::remove(path);
+    const double base_mib = used_mib();
+    for (const std::size_t N : sizes) {
+      auto x = B::empty<float>(shape{1, 3, N, N});
+      auto z = B::empty<float>(shape{1, 256, 1, 1});
+      auto out = B::empty<float>(shape{1, 3, N, N});
+      const auto xv = bench_tensor("bench.input", 3 * N * N, true),
+                 zv = bench_tensor("bench.z", 256, false);
+      B::copy_from_host(std::span<const float>(xv), B::as_view(x));
+      B::copy_from_host(std::span<const float>(zv), B::as_view(z));
+      auto nv = [](auto v) {
+        return tensor_view<typename decltype(v)::element_type>{v.raw(), v.dims};
+      };
+      nn::workspace<B> ws;
+      double peak_mib = 0;
+      for (int w = 0; w < warmup; ++w) {
+        net.restore(ws, nv(B::as_view(x)), {}, nv(B::as_view(z)), nv(B::as_view(out)));
+        ctx.synchronize();
+        peak_mib = std::max(peak_mib, used_mib());
+      }
+      const std::size_t allocs = ws.allocations();
+      cudaEvent_t e0, e1;
+      check(cudaEventCreate(&e0), "cudaEventCreate");
+      check(cudaEventCreate(&e1), "cudaEventCreate");
+      std::vector<float> ms;
+      for (int r = 0; r < reps; ++r) {
+        check(cudaEventRecord(e0, ctx.stream()), "cudaEventRecord");
+        net.restore(ws, nv(B::as_view(x)), {}, nv(B::as_view(z)), nv(B::as_view(out)));
+        check(cudaEventRecord(e1, ctx.stream()), "cudaEventRecord");
+        check(cudaEventSynchronize(e1), "cudaEventSynchronize");
+        float m = 0;
+        check(cudaEventElapsedTime(&m, e0, e1), "cudaEventElapsedTime");
+        ms.push_back(m);
+        peak_mib = std::max(peak_mib, used_mib());
+      }
+      cudaEventDestroy(e0);
+      cudaEventDestroy(e1);
+      std::sort(ms.begin(), ms.end());
+      std::printf(
+          "size=%zu median_ms=%.3f min_ms=%.3f pool_MiB=%.1f peak_live_MiB=%.1f "
+          "device_used_MiB=%.1f pool_allocs_in_loop=%zu\n",
+          N, ms[ms.size() / 2], ms.front(), double(ws.bytes()) / 1048576.0,
+          double(ws.peak_live_bytes()) / 1048576.0, peak_mib - base_mib, ws.allocations() - allocs);
+      if (!out_dir.empty()) {
+        std::vector<float> o(3 * N * N);
+        B::copy_to_host(B::as_view(std::as_const(out)), std::span<float>(o));
+        const std::vector<std::size_t> sh{1, 3, N, N};
+        io::write_npy(
+            std::filesystem::path(out_dir) / ("output_cuda_" + std::to_string(N) + ".npy"), sh, o);
+      }
+      std::fflush(stdout);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_diffir_cuda: error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

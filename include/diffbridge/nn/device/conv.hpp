@@ -1,0 +1,148 @@
+// Device paths of the dense and depthwise convolutions (conv2d.hpp, depthwise.hpp):
+//   1×1   one GEMM per image, W[Cout×Cin]·X[Cin×HW], straight from the input;
+//   3×3   im2col of the whole image ([9·Cin × HW], row order = the weight layout) and one GEMM
+//         with K = 9·Cin; only when the column matrix would exceed im2col_max_floats is the image
+//         split into slabs of whole rows (one im2col + GEMM per slab);
+//   epilogue  bias before an overwriting GEMM (then accumulate) or after an accumulating one,
+//         then LeakyReLU — the host operator's order;
+//   depthwise 3×3 (and the GDFN gate GELU(dw(x)[f])·dw(x)[F + f]): one functor per output
+//         element, the nine products grouped as the host's dw_row, so the values are equal.
+#pragma once
+
+#include <cstddef>
+
+#include "diffbridge/core/host_device.hpp"
+#include "diffbridge/nn/activation.hpp"
+#include "diffbridge/nn/check.hpp"
+#include "diffbridge/nn/conv2d.hpp"
+#include "diffbridge/nn/depthwise.hpp"
+#include "diffbridge/nn/device/elementwise.hpp"
+#include "diffbridge/nn/device/launch.hpp"
+#include "diffbridge/nn/device/movement.hpp"
+#include "diffbridge/nn/workspace.hpp"
+
+namespace diffbridge::nn::device {
+
+/// Largest im2col matrix of one GEMM (floats), 2^26 = 256 MiB by default. Deblur S2 at 256×256
+/// needs at most 9·96·65536 = 56.6 M floats (one GEMM per conv); larger images are cut into
+/// slabs of whole rows. A program-wide setting (the tests lower it to exercise the slabs).
+inline std::size_t im2col_max_floats = std::size_t(1) << 26;
+
+/// Depthwise 3×3 at (y, x) of plane p (H×W) with kernel k: bias + row0 + row1 + row2, each row
+/// (k0·a + k1·b) + k2·c with zeros outside (the grouping of the host's dw_row).
+DIFFBRIDGE_HD inline float dw3_at(const float* p, std::size_t H, std::size_t W, std::size_t y,
+                                  std::size_t x, const float* k, float bias) {
+  float acc = bias;
+  for (int ky = 0; ky < 3; ++ky) {
+    const long yy = long(y) + ky - 1;
+    const bool in = yy >= 0 && yy < long(H);
+    const float* r = in ? p + std::size_t(yy) * W : p;
+    const float a = in && x > 0 ? r[x - 1] : 0.0f;
+    const float b = in ? r[x] : 0.0f;
+    const float c = in && x + 1 < W ? r[x + 1] : 0.0f;
+    acc = acc + ((k[ky * 3] * a + k[ky * 3 + 1] * b) + k[ky * 3 + 2] * c);
+  }
+  return acc;
+}
+
+/// Output element i of the depthwise conv of (N, C, H, W).
+struct dw_fn {
+  const float *x, *w, *b;
+  float* y;
+  std::size_t C, H, W;
+  DIFFBRIDGE_HD void operator()(std::size_t i) const {
+    const std::size_t HW = H * W, p = i / HW, c = p % C, q = i % HW;
+    y[i] = dw3_at(x + p * HW, H, W, q / W, q % W, w + c * 9, b ? b[c] : 0.0f);
+  }
+};
+
+/// Output element i of (N, F, H, W): GELU(dw(x)[f])·dw(x)[F + f], x with 2F channels.
+struct dw_gate_fn {
+  const float *x, *w, *b;
+  float* y;
+  std::size_t F, H, W;
+  DIFFBRIDGE_HD void operator()(std::size_t i) const {
+    const std::size_t HW = H * W, p = i / HW, n = p / F, f = p % F, q = i % HW;
+    const std::size_t yy = q / W, xx = q % W;
+    const float t = dw3_at(x + (n * 2 * F + f) * HW, H, W, yy, xx, w + f * 9, b ? b[f] : 0.0f);
+    const float o =
+        dw3_at(x + (n * 2 * F + F + f) * HW, H, W, yy, xx, w + (F + f) * 9, b ? b[F + f] : 0.0f);
+    y[i] = o * gelu(t);
+  }
+};
+
+/// y (+)= conv_k(x) on raw device pointers for one image: x (Cin, H, W), y (Cout, H, W).
+template <class B>
+void conv2d_image(workspace<B>& ws, const float* x, const float* w, float* y, std::size_t Cin,
+                  std::size_t Cout, std::size_t H, std::size_t W, std::size_t k,
+                  const conv_options& o) {
+  const std::size_t HW = H * W, K = Cin * k * k;
+  const float* bias = o.bias.raw();
+  const bool prefill = bias && !o.accumulate;
+  if (prefill) fill_bias<B>(y, HW, Cout, HW, bias);
+  gemm_args g;
+  g.m = Cout, g.k = K, g.a = w, g.lda = K, g.ldc = HW, g.accumulate = o.accumulate || prefill;
+  if (k == 1) {
+    g.n = HW, g.b = x, g.ldb = HW, g.c = y;
+    gemm<B>(g);
+  } else {
+    const std::size_t rows = std::max<std::size_t>(1, std::min(H, im2col_max_floats / (K * W)));
+    auto col = ws.acquire(shape{1, 1, K, rows * W});
+    for (std::size_t y0 = 0; y0 < H; y0 += rows) {
+      const std::size_t q0 = y0 * W, nq = std::min(rows, H - y0) * W;
+      launch<B>(K * nq, im2col3_fn{x, col.data(), H, W, q0, nq});
+      g.n = nq, g.b = col.data(), g.ldb = nq, g.c = y + q0;
+      gemm<B>(g);
+    }
+  }
+  add_bias_act<B>(y, HW, Cout, HW, prefill ? nullptr : bias, o.act == activation::leaky_relu);
+}
+
+}  // namespace diffbridge::nn::device
+
+namespace diffbridge::nn {
+
+/// Dense conv (k ∈ {1, 3}) on a device backend (see conv2d.hpp).
+template <class B>
+requires device_backend<B>
+void conv2d(workspace<B>& ws, cview x, cview w, fview y, const conv_options& o = {}) {
+  const std::size_t k = w.dims.h, Cin = x.dims.c, Cout = w.dims.n, H = x.dims.h, W = x.dims.w;
+  require((k == 1 || k == 3) && w.dims.w == k, "conv2d",
+          "kernel must be 1x1 or 3x3, got " + shape_str(w.dims));
+  require(w.dims.c == Cin, "conv2d",
+          "weight " + shape_str(w.dims) + " does not take input " + shape_str(x.dims));
+  require_shape("conv2d", "output", y.dims, shape{x.dims.n, Cout, H, W});
+  require(o.bias.raw() == nullptr || o.bias.size() == Cout, "conv2d",
+          "bias size differs from Cout");
+  for (std::size_t b = 0; b < x.dims.n; ++b)
+    device::conv2d_image<B>(ws, x.raw() + b * Cin * H * W, w.raw(), y.raw() + b * Cout * H * W, Cin,
+                            Cout, H, W, k, o);
+}
+
+/// Depthwise 3×3 on a device backend (see depthwise.hpp).
+template <class B>
+requires device_backend<B>
+void depthwise_conv3x3(cview x, cview w, fview y, cview bias = {}) {
+  const std::size_t C = x.dims.c;
+  require_shape("depthwise_conv3x3", "weight", w.dims, shape{C, 1, 3, 3});
+  require_shape("depthwise_conv3x3", "output", y.dims, x.dims);
+  require(bias.raw() == nullptr || bias.size() == C, "depthwise_conv3x3",
+          "bias size differs from C");
+  device::launch<B>(y.size(),
+                    device::dw_fn{x.raw(), w.raw(), bias.raw(), y.raw(), C, x.dims.h, x.dims.w});
+}
+
+/// Depthwise 3×3 + GELU gate on a device backend (see depthwise.hpp).
+template <class B>
+requires device_backend<B>
+void depthwise_conv3x3_gelu_gate(workspace<B>&, cview x, cview w, fview y, cview bias = {}) {
+  const std::size_t C2 = x.dims.c, F = C2 / 2, H = x.dims.h, W = x.dims.w;
+  require(C2 % 2 == 0, "depthwise_conv3x3_gelu_gate", "input channels must be even");
+  require_shape("depthwise_conv3x3_gelu_gate", "weight", w.dims, shape{C2, 1, 3, 3});
+  require_shape("depthwise_conv3x3_gelu_gate", "output", y.dims, shape{x.dims.n, F, H, W});
+  require(bias.raw() == nullptr || bias.size() == C2, "depthwise_conv3x3_gelu_gate",
+          "bias size differs from 2F");
+  device::launch<B>(y.size(), device::dw_gate_fn{x.raw(), w.raw(), bias.raw(), y.raw(), F, H, W});
+}
+
+}  // namespace diffbridge::nn
