@@ -1,4 +1,8 @@
 // `diffbridge restore`: a DiffIR Stage-2 network on an image (docs/diffir.md).
+//   diffbridge restore --model default --input IN --output OUT [--backend ...] [--threads N]
+//     the default model (docs/default-model.md): the deblur network of models/default, found in
+//     $DIFFBRIDGE_DEFAULT_MODEL, else <prefix>/share/diffbridge/models/default beside the
+//     installed tool, else the source tree it was built from
 //   diffbridge restore --model deblur|sr1|sr2|sr4|inpaint --weights W.safetensors --input IN
 //                      --output OUT [--mask M] [--config C.json]
 //                      [--backend eigen|xtensor|thrust|cuda]
@@ -11,6 +15,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <span>
@@ -141,6 +146,27 @@ inline dfr::config read_config(dfr::variant v, const std::string& path) {
   return c;
 }
 
+/// The directory of the default model (see the header comment); invalid_input if none is found.
+inline fs::path default_model_dir() {
+  std::vector<fs::path> tried;
+  if (const char* e = std::getenv("DIFFBRIDGE_DEFAULT_MODEL"); e && *e) {
+    tried.emplace_back(e);  // set explicitly: the only place looked at
+  } else {
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) tried.push_back(exe.parent_path().parent_path() / "share" / "diffbridge" / "models" / "default");
+#if defined(DIFFBRIDGE_SOURCE_DEFAULT_MODEL)
+    tried.emplace_back(DIFFBRIDGE_SOURCE_DEFAULT_MODEL);
+#endif
+  }
+  for (const auto& d : tried)
+    if (fs::is_regular_file(d / "diffir_s2.safetensors") && fs::is_regular_file(d / "config.json")) return d;
+  std::string where;
+  for (const auto& d : tried) where += (where.empty() ? "" : ", ") + d.string();
+  throw invalid_input("--model default: the default model (diffir_s2.safetensors, config.json) is in none of: " +
+                      (where.empty() ? std::string("(no candidate)") : where) + "; set DIFFBRIDGE_DEFAULT_MODEL");
+}
+
 struct run_result {
   planar out;
   double network_seconds = 0;
@@ -194,7 +220,17 @@ inline int cmd_restore(int argc, char** argv) {
                {"--model", "--weights", "--input", "--output", "--mask", "--config", "--backend", "--threads", "--seed",
                 "--ipr-noise"},
                {"--timing"});
-  const dfr::variant v = dfr::parse_variant(a.one("--model"));
+  const bool default_model = a.one("--model") == "default";
+  if (const std::string m = a.one("--model");
+      !default_model && m != "deblur" && m != "sr1" && m != "sr2" && m != "sr4" && m != "inpaint")
+    throw invalid_parameter("--model = '" + m + "': must be one of default|deblur|sr1|sr2|sr4|inpaint");
+  const dfr::variant v = default_model ? dfr::variant::deblur : dfr::parse_variant(a.one("--model"));
+  fs::path model_dir;
+  if (default_model) {
+    if (a.has("--weights") || a.has("--config"))
+      throw invalid_parameter("--model default brings its own weights and config (drop --weights / --config)");
+    model_dir = default_model_dir();
+  }
   const std::string backend = a.one_or("--backend", "eigen");
   if (backend != "eigen" && backend != "xtensor" && backend != "thrust" && backend != "cuda")
     throw invalid_parameter("--backend = '" + backend + "': must be eigen, xtensor, thrust or cuda");
@@ -202,7 +238,8 @@ inline int cmd_restore(int argc, char** argv) {
   if (backend == "cuda")
     throw invalid_parameter("--backend cuda: this build has no CUDA support (configure with -DDIFFBRIDGE_ENABLE_CUDA=ON)");
 #endif
-  const fs::path weights = a.one("--weights"), input = a.one("--input"), output = a.one("--output");
+  const fs::path weights = default_model ? model_dir / "diffir_s2.safetensors" : fs::path(a.one("--weights"));
+  const fs::path input = a.one("--input"), output = a.one("--output");
   check_output_name(output);
   if (a.has("--threads")) {
     const double n = to_number("--threads", a.one("--threads"));
@@ -212,7 +249,8 @@ inline int cmd_restore(int argc, char** argv) {
 #endif
   }
   const std::uint64_t seed = a.has("--seed") ? to_seed(a.one("--seed")) : 0;
-  const dfr::config cfg = read_config(v, a.one_or("--config", ""));
+  const dfr::config cfg =
+      read_config(v, default_model ? (model_dir / "config.json").string() : a.one_or("--config", ""));
 
   const planar in = read_input(input);
   planar mask;

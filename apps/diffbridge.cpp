@@ -8,6 +8,7 @@
 #include "cmd_bench_kernel.hpp"
 #include "cmd_bench_schedules.hpp"
 #include "cmd_bridge.hpp"
+#include "cmd_degrade.hpp"
 #include "cmd_plot.hpp"
 #include "cmd_restore.hpp"
 #include "cmd_sample.hpp"
@@ -34,6 +35,12 @@ constexpr const char* usage =
     "          [--mask M] [--config C.json] [--backend eigen|xtensor|thrust|cuda] [--threads N]\n"
     "          [--seed S] [--ipr-noise Z.npy] [--timing]\n"
     "                            a DiffIR Stage-2 network on a PNG / JPEG / .npy image\n"
+    "  restore --model default --input IN --output OUT [--backend B] [--threads N]\n"
+    "                            the shipped default model (blur + noise; docs/default-model.md)\n"
+    "  degrade --kind default|noise|blur --seed S --input CLEAN --output DEGRADED\n"
+    "                            the synthetic degradations (default: disk blur r=2 + noise 25/255)\n"
+    "  compare --reference CLEAN --image A [--image B]... [--side-by-side OUT.png]\n"
+    "                            PSNR / SSIM of each image against the reference\n"
     "  bench-schedules [--quick] --out DIR [--pixels P] [--samples S] [--seed N]\n"
     "          [--bridges B1,B2,...] [--nfe 2,3,5,...]\n"
     "                            error vs NFE of every bridge and sampler, exact oracle denoiser:\n"
@@ -69,6 +76,8 @@ int main(int argc, char** argv) {
     if (cmd == "bench-schedules") return diffbridge::cli::cmd_bench_schedules(argc, argv);
     if (cmd == "plot") return diffbridge::cli::cmd_plot(argc, argv);
     if (cmd == "bench-kernel") return diffbridge::cli::cmd_bench_kernel(argc, argv);
+    if (cmd == "degrade") return diffbridge::cli::cmd_degrade(argc, argv);
+    if (cmd == "compare") return diffbridge::cli::cmd_compare(argc, argv);
     std::fprintf(stderr, "diffbridge: error: unknown command '%s' (try --help)\n", cmd.c_str());
     return 2;
   } catch (const std::exception& e) {

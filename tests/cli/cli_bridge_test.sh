@@ -2,23 +2,7 @@
 # The command-line contract of `diffbridge --version | list | coeffs | step`.
 set -u
 bin="$1"
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then :; else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
-# expect_error NAME SUBSTRING ARGS...: non-zero exit, nothing on stdout, one line on stderr
-expect_error() {
-  local name="$1" want="$2"; shift 2
-  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  check "$name: non-zero exit" test "$rc" -ne 0
-  check "$name: empty stdout" test ! -s "$tmp/out"
-  check "$name: one stderr line" test "$(wc -l <"$tmp/err")" -eq 1
-  check "$name: message names '$want' (got: $(cat "$tmp/err"))" grep -q -- "$want" "$tmp/err"
-}
+. "$(dirname "$0")/lib.sh"
 
 check "version" bash -c "'$bin' --version | grep -Eq '^diffbridge [0-9]+\.[0-9]+\.[0-9]+$'"
 "$bin" list >"$tmp/list"
@@ -61,5 +45,4 @@ expect_error "missing --from" "--from" step --bridge rdbm --to 9
 expect_error "unknown option" "unknown option" coeffs --bridge rdbm --frobnicate
 expect_error "unknown command" "unknown command" frobnicate
 
-if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
-echo "all CLI checks passed"
+finish

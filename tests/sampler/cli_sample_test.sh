@@ -3,10 +3,7 @@
 set -u
 bin="$1"
 data="$(dirname "$0")/data"
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check() { local n="$1"; shift; if "$@"; then :; else echo "FAIL: $n"; fails=$((fails + 1)); fi; }
+. "$(dirname "$0")/../cli/lib.sh"
 run() { "$bin" sample --bridge rdbm --steps 10 --seed 3 --denoiser "point:$data/target.npy" \
           --input "$data/y.npy" "$@"; }
 backends=$("$bin" sample --backend nope --bridge rdbm --steps 1 --denoiser point:x --input x \
@@ -26,17 +23,6 @@ check "point target reached" cmp -s <(tail -c +129 "$data/target.npy") <(tail -c
   --denoiser "point:$data/target.npy" --input "$data/y.npy" --output "$tmp/em.npy"
 check "goub euler-maruyama" test -s "$tmp/em.npy"
 
-expect_error() {
-  local name="$1" want="$2"; shift 2
-  rm -f "$tmp/out.npy"
-  "$bin" "$@" >"$tmp/o" 2>"$tmp/e"
-  local rc=$?
-  check "$name: non-zero exit" test "$rc" -ne 0
-  check "$name: one stderr line" test "$(wc -l <"$tmp/e")" -eq 1
-  check "$name: names '$want' (got: $(cat "$tmp/e"))" grep -q -- "$want" "$tmp/e"
-  check "$name: no output file" test ! -e "$tmp/out.npy"
-  check "$name: no temporary left" test -z "$(ls "$tmp" | grep tmp)"
-}
 S=(sample --bridge rdbm --steps 10 --seed 1 --output "$tmp/out.npy")
 expect_error "missing input" "missing.npy" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/missing.npy"
 expect_error "wrong dtype" "int32.npy" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/int32.npy"
@@ -48,5 +34,4 @@ expect_error "bad denoiser" "point:FILE" "${S[@]}" --denoiser "net:x" --input "$
 expect_error "too many steps" "steps" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/y.npy" --steps 1000
 expect_error "bad eta" "eta" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/y.npy" --eta 3
 expect_error "output dir missing" "out.npy" sample --bridge rdbm --steps 10 --denoiser "point:$data/target.npy" --input "$data/y.npy" --output "$tmp/nodir/out.npy"
-if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
-echo "all sample CLI checks passed"
+finish

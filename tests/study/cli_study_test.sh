@@ -3,23 +3,7 @@
 # CSV columns, and bad input (one line on stderr, non-zero exit, no output file).
 set -u
 bin="$1"
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then :; else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
-# expect_error NAME SUBSTRING ARGS...: non-zero exit, nothing on stdout, one line on stderr
-expect_error() {
-  local name="$1" want="$2"; shift 2
-  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$?
-  check "$name: non-zero exit" test "$rc" -ne 0
-  check "$name: empty stdout" test ! -s "$tmp/out"
-  check "$name: one stderr line" test "$(wc -l <"$tmp/err")" -eq 1
-  check "$name: message names '$want' (got: $(cat "$tmp/err"))" grep -q -- "$want" "$tmp/err"
-}
+. "$(dirname "$0")/../cli/lib.sh"
 
 # bench-schedules on a tiny problem: every file, exact CSV header, one row per sampler x NFE
 "$bin" bench-schedules --quick --out "$tmp/b" --bridges goub,rdbm-residual,ddbm-vp \
@@ -69,5 +53,4 @@ expect_error "plot: too many steps" "steps" plot --trajectories --bridge resshif
 check "plot: no partial file" test ! -e "$tmp/x.svg"
 check "plot: no temporary left" test -z "$(ls "$tmp" | grep tmp)"
 
-if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
-echo "all checks passed"
+finish
