@@ -129,3 +129,24 @@ TEST_CASE("IR-SDE is GOUB's unpinned parent", "[exact][irsde]") {
     CHECK(std::abs(g.coeffs(t).c_x0 - want) < 1e-12);
   }
 }
+
+// beta_schedule = sqrt_linear (latent diffusion's 'linear', DiffIR's IPR diffusion): β =
+// linspace(√β0, √β1, T)², and the marginal is still ᾱ-based: c_x0 = √ᾱ_i, std = √(1 − ᾱ_i).
+TEST_CASE("DDPM with beta_schedule=sqrt_linear", "[exact][ddpm]") {
+  parameter_set ps;
+  ps.set("num_diffusion_timesteps=4"), ps.set("beta_start=0.1"), ps.set("beta_end=0.99");
+  ps.set("beta_schedule=sqrt_linear");
+  const presets::ddpm d(ps);
+  double abar = 1;
+  for (int i = 0; i < 4; ++i) {
+    const double r = std::sqrt(0.1) + (std::sqrt(0.99) - std::sqrt(0.1)) * i / 3.0;
+    CHECK(d.betas()[i] == Approx(r * r).epsilon(1e-15));
+    abar *= 1 - r * r;
+    const auto m = d.coeffs(i);
+    CHECK(m.c_x0 == Approx(std::sqrt(abar)).epsilon(1e-13));
+    CHECK(m.std == Approx(std::sqrt(1 - abar)).epsilon(1e-13));
+  }
+  parameter_set bad;
+  bad.set("beta_schedule=cosine");
+  CHECK_THROWS_AS(presets::ddpm(bad), invalid_parameter);
+}

@@ -1,19 +1,19 @@
-// The IPR diffusion of DiffIR Stage 2 (spec §2.10, §6) as the library's DDPM: the same
-// unpinned OU process as presets/ddpm.hpp (θ̄_i = −½·log ᾱ_i, λ = 1, target 0, index −1..T−1
-// with ᾱ_{−1} = 1) built on DiffIR's schedule, β = linspace(√ls, √le, T)² (the 'linear'
-// make_beta_schedule, which presets::ddpm does not offer). Sampling runs T posterior steps
-// t → t−1 (η = 1: coef1·x̂0 + coef2·z) through the backend's fused step kernel with π = 0,
-// i.e. the posterior mean without added noise, x0-parameterised, no clipping.
+// The IPR diffusion of DiffIR Stage 2 (spec §2.10, §6) is the library's DDPM preset
+// (presets::ddpm: the unpinned OU process θ̄_i = −½·log ᾱ_i, λ = 1, target 0, index −1..T−1 with
+// ᾱ_{−1} = 1) with DiffIR's schedule, beta_schedule = sqrt_linear: β = linspace(√ls, √le, T)²
+// (latent diffusion's make_beta_schedule('linear')). Sampling runs T posterior steps t → t−1
+// (η = 1: coef1·x̂0 + coef2·z) through the backend's fused step kernel with π = 0, i.e. the
+// posterior mean without added noise, x0-parameterised, no clipping.
 #pragma once
 
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "diffbridge/bridge/presets/common.hpp"
+#include "diffbridge/bridge/presets/ddpm.hpp"
 #include "diffbridge/nn/check.hpp"
 #include "diffbridge/nn/tensor_ops.hpp"
 #include "diffbridge/nn/workspace.hpp"
@@ -23,39 +23,34 @@ namespace diffbridge::models::diffir {
 
 /// The 12 buffer names of ldm/ddpm.py register_schedule (spec §5.1).
 inline const std::vector<std::string>& schedule_buffer_names() {
-  static const std::vector<std::string> n{
-      "betas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod",
-      "sqrt_one_minus_alphas_cumprod", "log_one_minus_alphas_cumprod", "sqrt_recip_alphas_cumprod",
-      "sqrt_recipm1_alphas_cumprod", "posterior_variance", "posterior_log_variance_clipped",
-      "posterior_mean_coef1", "posterior_mean_coef2"};
+  static const std::vector<std::string> n{"betas",
+                                          "alphas_cumprod",
+                                          "alphas_cumprod_prev",
+                                          "sqrt_alphas_cumprod",
+                                          "sqrt_one_minus_alphas_cumprod",
+                                          "log_one_minus_alphas_cumprod",
+                                          "sqrt_recip_alphas_cumprod",
+                                          "sqrt_recipm1_alphas_cumprod",
+                                          "posterior_variance",
+                                          "posterior_log_variance_clipped",
+                                          "posterior_mean_coef1",
+                                          "posterior_mean_coef2"};
   return n;
 }
 
 class ipr_ddpm {
  public:
-  ipr_ddpm(long timesteps, double linear_start, double linear_end) : T_(timesteps) {
-    beta_ = schedule::sqrt_linear<double>(T_, linear_start, linear_end);
-    for (double b : beta_)
-      require_parameter(b < 1, "beta", b, "< 1 (linear_start, linear_end < 1)");
-    // as presets::ddpm: θ̄ on the index grid −1..T−1, rate β/2, g² = 2θ (λ = 1)
-    std::vector<double> tb{0.0}, rate{beta_[0] / 2};
-    double acc = 0;
-    for (double b : beta_) {
-      acc += -0.5 * std::log1p(-b);
-      tb.push_back(acc), rate.push_back(b / 2);
-    }
-    curve<double> rc(-1, rate);
-    bridge_.emplace(make_ou_process<double>(curve<double>(-1, tb), acc, 1.0, [rc](double t) { return rc(t); }),
-                    bridge_config<double>{reversion_target::zero, pin_kind::none, 0, modulation::one});
-  }
+  ipr_ddpm(long timesteps, double linear_start, double linear_end)
+      : ddpm_(params(timesteps, linear_start, linear_end)), T_(timesteps), beta_(ddpm_.betas()) {}
 
   long timesteps() const noexcept { return T_; }
   const std::vector<double>& betas() const noexcept { return beta_; }
-  const presets::bridge_type& bridge() const { return *bridge_; }
+  const presets::ddpm& preset() const noexcept { return ddpm_; }
+  const presets::bridge_type& bridge() const { return ddpm_.bridge(); }
 
-  /// The library's implicit step from index `from` to `to` < from (η = 1: the DDPM posterior).
+  /// The preset's implicit step from index `from` to `to` < from (η = 1: the DDPM posterior).
   step_coeffs<double> step(long from, long to, double eta = 1.0) const {
-    return bridge_->step(double(to), double(from), eta);
+    return ddpm_.step(double(from), double(to), eta);
   }
 
   /// The 12 buffers as ldm/ddpm.py computes them in float64 (spec §6), for checking checkpoints.
@@ -83,9 +78,22 @@ class ipr_ddpm {
   }
 
  private:
+  static parameter_set params(long T, double ls, double le) {
+    parameter_set ps;  // %.17g: the doubles round-trip exactly
+    ps.set("num_diffusion_timesteps", diffbridge::detail::concat(T));
+    ps.set("beta_start", fmt(ls)), ps.set("beta_end", fmt(le));
+    ps.set("beta_schedule", "sqrt_linear");
+    return ps;
+  }
+  static std::string fmt(double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    return b;
+  }
+
+  presets::ddpm ddpm_;
   long T_;
   std::vector<double> beta_;
-  std::optional<presets::bridge_type> bridge_;
 };
 
 /// z ← IPR: from z = z_T (1, 256, 1, 1), for t = T−1..0: x̂0 = denoise(z, t), then the posterior
