@@ -4,23 +4,11 @@
 # stderr, a non-zero exit and no output file.
 set -u
 bin="$1" tool="$2"
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then :; else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
-# expect_error NAME SUBSTRING ARGS...: non-zero exit, one stderr line naming SUBSTRING, no output
-expect_error() {
+. "$(dirname "$0")/../cli/lib.sh"
+# restore_error NAME SUBSTRING ARGS...: `restore ARGS` fails with one line (lib.sh expect_error)
+restore_error() {
   local name="$1" want="$2"; shift 2
-  rm -f "$tmp/out."*
-  "$bin" restore "$@" >"$tmp/stdout" 2>"$tmp/err"
-  local rc=$?
-  check "$name: non-zero exit" test "$rc" -ne 0
-  check "$name: one stderr line" test "$(wc -l <"$tmp/err")" -eq 1
-  check "$name: message names '$want' (got: $(cat "$tmp/err"))" grep -q -- "$want" "$tmp/err"
-  check "$name: no output file" bash -c "! ls '$tmp'/out.* >/dev/null 2>&1"
+  expect_error "$name" "$want" restore "$@"
 }
 
 for c in deblur_tiny sr4_tiny sr1_tiny inpaint_tiny; do
@@ -62,38 +50,37 @@ check "greyscale png -> npy" test -s "$tmp/g.npy"
 check "inpaint with a png mask" test -s "$tmp/i.png"
 
 # bad input: one line, non-zero exit, no output file
-expect_error "missing weights" "cannot open" "${d[@]/$tmp\/deblur_tiny.safetensors/$tmp/nope.safetensors}" \
+restore_error "missing weights" "cannot open" "${d[@]/$tmp\/deblur_tiny.safetensors/$tmp/nope.safetensors}" \
   --input "$tmp/rgb.png" --output "$tmp/out.png"
 head -c 1000 "$tmp/deblur_tiny.safetensors" >"$tmp/trunc.safetensors"
-expect_error "corrupt weights" "trunc.safetensors" --model deblur --weights "$tmp/trunc.safetensors" \
+restore_error "corrupt weights" "trunc.safetensors" --model deblur --weights "$tmp/trunc.safetensors" \
   --config "$tmp/deblur_tiny.json" --input "$tmp/rgb.png" --output "$tmp/out.png"
-expect_error "weights of another model" "not the weights of DiffIR S2 deblur" --model deblur \
+restore_error "weights of another model" "not the weights of DiffIR S2 deblur" --model deblur \
   --weights "$tmp/sr4_tiny.safetensors" --config "$tmp/deblur_tiny.json" --input "$tmp/rgb.png" --output "$tmp/out.png"
-expect_error "default config for tiny weights" "mis-shaped" --model deblur --weights "$tmp/deblur_tiny.safetensors" \
+restore_error "default config for tiny weights" "mis-shaped" --model deblur --weights "$tmp/deblur_tiny.safetensors" \
   --input "$tmp/rgb.png" --output "$tmp/out.png"
 echo "not an image" >"$tmp/text.png"
-expect_error "unreadable image" "not a PNG or JPEG" "${d[@]}" --input "$tmp/text.png" --output "$tmp/out.png"
-expect_error "transparent png" "transparent" "${d[@]}" --input "$tmp/rgba.png" --output "$tmp/out.png"
-expect_error "mask size mismatch" "does not match the image size" --model inpaint \
+restore_error "unreadable image" "not a PNG or JPEG" "${d[@]}" --input "$tmp/text.png" --output "$tmp/out.png"
+restore_error "transparent png" "transparent" "${d[@]}" --input "$tmp/rgba.png" --output "$tmp/out.png"
+restore_error "mask size mismatch" "does not match the image size" --model inpaint \
   --weights "$tmp/inpaint_tiny.safetensors" --config "$tmp/inpaint_tiny.json" --input "$tmp/rgb.png" \
   --mask "$tmp/grey12.png" --output "$tmp/out.png"
-expect_error "inpaint without mask" "--mask is required" --model inpaint --weights "$tmp/inpaint_tiny.safetensors" \
+restore_error "inpaint without mask" "--mask is required" --model inpaint --weights "$tmp/inpaint_tiny.safetensors" \
   --config "$tmp/inpaint_tiny.json" --input "$tmp/rgb.png" --output "$tmp/out.png"
 python_nan() {  # a (1,3,8,8) float32 .npy with one NaN, written without Python
   "$tool" export deblur_tiny input "$tmp/nan.npy"
   printf '\x00\x00\xc0\x7f' | dd of="$tmp/nan.npy" bs=1 seek=200 conv=notrunc status=none
 }
 python_nan
-expect_error "NaN in .npy" "non-finite" "${d[@]}" --input "$tmp/nan.npy" --output "$tmp/out.npy"
-expect_error "bad IPR noise shape" "IPR noise" "${d[@]}" --input "$tmp/rgb.png" --ipr-noise "$tmp/deblur_tiny.in.npy" \
+restore_error "NaN in .npy" "non-finite" "${d[@]}" --input "$tmp/nan.npy" --output "$tmp/out.npy"
+restore_error "bad IPR noise shape" "IPR noise" "${d[@]}" --input "$tmp/rgb.png" --ipr-noise "$tmp/deblur_tiny.in.npy" \
   --output "$tmp/out.npy"
-expect_error "bad backend" "--backend" "${d[@]}" --input "$tmp/rgb.png" --output "$tmp/out.png" --backend cuda
-expect_error "bad output extension" "unsupported image extension" "${d[@]}" --input "$tmp/rgb.png" --output "$tmp/out.bmp"
-expect_error "unknown model" "must be one of" --model denoise --weights "$tmp/deblur_tiny.safetensors" \
+restore_error "bad backend" "--backend" "${d[@]}" --input "$tmp/rgb.png" --output "$tmp/out.png" --backend cuda
+restore_error "bad output extension" "unsupported image extension" "${d[@]}" --input "$tmp/rgb.png" --output "$tmp/out.bmp"
+restore_error "unknown model" "must be one of" --model denoise --weights "$tmp/deblur_tiny.safetensors" \
   --input "$tmp/rgb.png" --output "$tmp/out.png"
 echo '{"dim": 8, "colour": 1}' >"$tmp/badcfg.json"
-expect_error "unknown config key" "unknown key 'colour'" --model deblur --weights "$tmp/deblur_tiny.safetensors" \
+restore_error "unknown config key" "unknown key 'colour'" --model deblur --weights "$tmp/deblur_tiny.safetensors" \
   --config "$tmp/badcfg.json" --input "$tmp/rgb.png" --output "$tmp/out.png"
 
-if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
-echo "all restore CLI checks passed"
+finish

@@ -6,13 +6,7 @@
 #   cli_restore_thrust_test.sh DIFFBRIDGE DIFFIR_TOOL CUDA_BUILD(ON|OFF)
 set -u
 bin="$1" tool="$2" cuda_build="$3"
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-check() {  # check NAME CONDITION...
-  local name="$1"; shift
-  if "$@"; then :; else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/../cli/lib.sh"
 
 cases="deblur_tiny sr4_tiny sr2_tiny sr1_tiny inpaint_tiny"
 for c in $cases; do
@@ -66,5 +60,4 @@ fi
 check "unknown backend: exit 2" test $? -eq 2
 check "unknown backend: lists thrust and cuda" grep -q "eigen, xtensor, thrust or cuda" "$tmp/err"
 
-if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
-echo "all restore --backend thrust / cuda checks passed"
+finish

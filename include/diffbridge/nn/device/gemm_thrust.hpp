@@ -23,7 +23,7 @@
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #elif __has_include(<Eigen/Core>)
-#include <Eigen/Core>
+#include "diffbridge/nn/detail/eigen_gemm.hpp"
 #if defined(_OPENMP)
 #include <omp.h>
 #endif
@@ -222,28 +222,7 @@ struct device_gemm<thrust_backend> {
   /// its own parallel GEMM spin-waits, which costs more than it gains on these shapes).
   static void product(const gemm_args& g) {
 #if defined(DIFFBRIDGE_THRUST_GEMM_EIGEN)
-    using rm = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    using stride = Eigen::OuterStride<>;
-    using idx = Eigen::Index;
-    Eigen::Map<rm, 0, stride> C(g.c, idx(g.m), idx(g.n), stride(idx(g.ldc)));
-    if (g.k == 0) {
-      if (!g.accumulate) C.setZero();
-      return;
-    }
-    Eigen::Map<const rm, 0, stride> A(g.a, idx(g.m), idx(g.k), stride(idx(g.lda)));
-    if (g.trans_b) {
-      Eigen::Map<const rm, 0, stride> Bt(g.b, idx(g.n), idx(g.k), stride(idx(g.ldb)));
-      if (g.accumulate)
-        C.noalias() += A * Bt.transpose();
-      else
-        C.noalias() = A * Bt.transpose();
-    } else {
-      Eigen::Map<const rm, 0, stride> Bm(g.b, idx(g.k), idx(g.n), stride(idx(g.ldb)));
-      if (g.accumulate)
-        C.noalias() += A * Bm;
-      else
-        C.noalias() = A * Bm;
-    }
+    detail::eigen_gemm(g);
 #else
     detail::blocked_gemm(g);
 #endif
