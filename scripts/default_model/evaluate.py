@@ -60,7 +60,8 @@ def tune_sigma(photos):
 
 
 def torch_model(model_dir):
-    """The exported Stage-2 model in PyTorch (duplicated keys restored from their sources)."""
+    """The exported Stage-2 model in PyTorch, float32 from the file's (F16) values (duplicated keys
+    restored from their sources)."""
     with open(os.path.join(model_dir, "config.json")) as f:
         cfg = json.load(f)
     m = dt.DiffIRS2("deblur", cfg)
@@ -84,7 +85,8 @@ def read_safetensors(path):
         if k == "__metadata__":
             continue
         a, b = v["data_offsets"]
-        out[k] = torch.from_numpy(np.frombuffer(blob[a:b], dtype="<f4").reshape(v["shape"]).copy())
+        dt = {"F32": "<f4", "F16": "<f2"}[v["dtype"]]
+        out[k] = torch.from_numpy(np.frombuffer(blob[a:b], dtype=dt).astype(np.float32).reshape(v["shape"]))
     return out
 
 
