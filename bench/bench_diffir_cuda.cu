@@ -4,9 +4,13 @@
 // of (total − free) reported by cudaMemGetInfo around the passes. Not a test (no GPU in CI).
 // Weights, input and z_T are the counter-based ones of bench_diffir.cpp (hash seed 300), so
 // bench/pytorch_cuda_compare.py builds the identical network in PyTorch.
-//   bench_diffir_cuda [--sizes 256,1024] [--reps 10] [--warmup 2] [--tf32] [--out DIR]
+// With --graph the pass is also captured once into a CUDA graph (the pool allocates nothing in a
+// second pass, so the captured pass is replayable) and the replays are timed the same way:
+// graph_median_ms shows what the ~1,100 kernel launches of a pass cost on their own.
+//   bench_diffir_cuda [--sizes 256,1024] [--reps 10] [--warmup 2] [--tf32] [--graph] [--out DIR]
 // prints per size: size=N median_ms=... min_ms=... pool_MiB=... peak_live_MiB=...
-// device_used_MiB=... (--out DIR writes DIR/output_cuda_N.npy)
+// device_used_MiB=... [graph_median_ms=... graph_min_ms=...] (--out DIR writes
+// DIR/output_cuda_N.npy, from a graph replay with --graph)
 #include <cuda_runtime_api.h>
 
 #include <unistd.h>
@@ -56,7 +60,7 @@ void check(cudaError_t e, const char* what) {
 int main(int argc, char** argv) {
   std::vector<std::size_t> sizes{256, 1024};
   int reps = 10, warmup = 2;
-  bool tf32 = false;
+  bool tf32 = false, graph = false;
   std::string out_dir;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -77,12 +81,14 @@ int main(int argc, char** argv) {
       warmup = std::max(1, std::atoi(next().c_str()));
     } else if (a == "--tf32") {
       tf32 = true;
+    } else if (a == "--graph") {
+      graph = true;
     } else if (a == "--out") {
       out_dir = next();
     } else {
       std::fprintf(stderr,
                    "usage: bench_diffir_cuda [--sizes 256,1024] [--reps N] [--warmup N] [--tf32] "
-                   "[--out DIR]\n");
+                   "[--graph] [--out DIR]\n");
       return 2;
     }
   }
@@ -129,25 +135,64 @@ int main(int argc, char** argv) {
       cudaEvent_t e0, e1;
       check(cudaEventCreate(&e0), "cudaEventCreate");
       check(cudaEventCreate(&e1), "cudaEventCreate");
-      std::vector<float> ms;
-      for (int r = 0; r < reps; ++r) {
-        check(cudaEventRecord(e0, ctx.stream()), "cudaEventRecord");
+      // median and min of `reps` timings of run() on the context's stream
+      auto time_runs = [&](auto&& run) {
+        std::vector<float> ms;
+        for (int r = 0; r < reps; ++r) {
+          check(cudaEventRecord(e0, ctx.stream()), "cudaEventRecord");
+          run();
+          check(cudaEventRecord(e1, ctx.stream()), "cudaEventRecord");
+          check(cudaEventSynchronize(e1), "cudaEventSynchronize");
+          float m = 0;
+          check(cudaEventElapsedTime(&m, e0, e1), "cudaEventElapsedTime");
+          ms.push_back(m);
+          peak_mib = std::max(peak_mib, used_mib());
+        }
+        std::sort(ms.begin(), ms.end());
+        return std::pair{ms[ms.size() / 2], ms.front()};
+      };
+      const auto pass = [&] {
         net.restore(ws, nv(B::as_view(x)), {}, nv(B::as_view(z)), nv(B::as_view(out)));
-        check(cudaEventRecord(e1, ctx.stream()), "cudaEventRecord");
-        check(cudaEventSynchronize(e1), "cudaEventSynchronize");
-        float m = 0;
-        check(cudaEventElapsedTime(&m, e0, e1), "cudaEventElapsedTime");
-        ms.push_back(m);
-        peak_mib = std::max(peak_mib, used_mib());
-      }
-      cudaEventDestroy(e0);
-      cudaEventDestroy(e1);
-      std::sort(ms.begin(), ms.end());
+      };
+      const auto [med, best] = time_runs(pass);
       std::printf(
           "size=%zu median_ms=%.3f min_ms=%.3f pool_MiB=%.1f peak_live_MiB=%.1f "
-          "device_used_MiB=%.1f pool_allocs_in_loop=%zu\n",
-          N, ms[ms.size() / 2], ms.front(), double(ws.bytes()) / 1048576.0,
-          double(ws.peak_live_bytes()) / 1048576.0, peak_mib - base_mib, ws.allocations() - allocs);
+          "device_used_MiB=%.1f pool_allocs_in_loop=%zu",
+          N, med, best, double(ws.bytes()) / 1048576.0, double(ws.peak_live_bytes()) / 1048576.0,
+          peak_mib - base_mib, ws.allocations() - allocs);
+      if (graph) {
+        try {
+          cudaGraph_t g = nullptr;
+          cudaGraphExec_t ge = nullptr;
+          check(cudaStreamBeginCapture(ctx.stream(), cudaStreamCaptureModeThreadLocal),
+                "cudaStreamBeginCapture");
+          try {
+            pass();
+          } catch (...) {
+            cudaStreamEndCapture(ctx.stream(), &g);  // leave the capture state
+            cudaGetLastError();
+            throw;
+          }
+          check(cudaStreamEndCapture(ctx.stream(), &g), "cudaStreamEndCapture");
+          check(cudaGraphInstantiate(&ge, g, 0), "cudaGraphInstantiate");
+          std::size_t nodes = 0;
+          check(cudaGraphGetNodes(g, nullptr, &nodes), "cudaGraphGetNodes");
+          const auto replay = [&] { check(cudaGraphLaunch(ge, ctx.stream()), "cudaGraphLaunch"); };
+          replay();
+          ctx.synchronize();
+          const auto [gmed, gbest] = time_runs(replay);
+          std::printf(" graph_median_ms=%.3f graph_min_ms=%.3f graph_nodes=%zu", gmed, gbest,
+                      nodes);
+          cudaGraphExecDestroy(ge);
+          cudaGraphDestroy(g);
+        } catch (const std::exception& e) {
+          std::printf(" graph=failed");
+          std::fprintf(stderr, "bench_diffir_cuda: graph capture failed: %s\n", e.what());
+        }
+      }
+      std::printf("\n");
+      cudaEventDestroy(e0);
+      cudaEventDestroy(e1);
       if (!out_dir.empty()) {
         std::vector<float> o(3 * N * N);
         B::copy_to_host(B::as_view(std::as_const(out)), std::span<float>(o));

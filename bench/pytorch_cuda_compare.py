@@ -9,7 +9,7 @@ unless --tf32 (then bench_diffir_cuda also gets --tf32); CUDA-event timing after
 median and min of --reps; peak memory from torch.cuda.max_memory_allocated.
 
 Usage:  /usr/bin/python3 bench/pytorch_cuda_compare.py [--bench BUILD/bench_diffir_cuda]
-            [--sizes 256,1024] [--reps 10] [--warmup 2] [--device cuda|cpu] [--tf32]
+            [--sizes 256,1024] [--reps 10] [--warmup 2] [--device cuda|cpu] [--tf32] [--graph]
 Smoke check without a GPU:  bench/pytorch_cuda_compare.py --device cpu --sizes 16 --reps 1 --warmup 1
 """
 
@@ -66,9 +66,9 @@ def run_torch(size, reps, warmup, device, tf32):
     return statistics.median(times), min(times), peak, out.cpu().numpy()
 
 
-def run_bench(bench, sizes, reps, warmup, tf32, out_dir):
+def run_bench(bench, sizes, reps, warmup, tf32, graph, out_dir):
     cmd = [bench, "--sizes", ",".join(map(str, sizes)), "--reps", str(reps), "--warmup", str(warmup),
-           "--out", out_dir] + (["--tf32"] if tf32 else [])
+           "--out", out_dir] + (["--tf32"] if tf32 else []) + (["--graph"] if graph else [])
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"{bench}: {r.stderr.strip()}")
@@ -88,12 +88,13 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
     ap.add_argument("--tf32", action="store_true")
+    ap.add_argument("--graph", action="store_true", help="also time bench_diffir_cuda's CUDA-graph replays")
     a = ap.parse_args()
     sizes = [int(s) for s in a.sizes.split(",")]
     if a.device == "cuda" and not torch.cuda.is_available():
         sys.exit("pytorch_cuda_compare: no CUDA device available to PyTorch (use --device cpu for a smoke run)")
     with tempfile.TemporaryDirectory() as d:
-        cpp = run_bench(a.bench, sizes, a.reps, a.warmup, a.tf32, d) if a.bench else {}
+        cpp = run_bench(a.bench, sizes, a.reps, a.warmup, a.tf32, a.graph, d) if a.bench else {}
         print(f"deblur S2, PyTorch {torch.__version__} eager on {a.device}, tf32={a.tf32}")
         for n in sizes:
             med, best, peak, out = run_torch(n, a.reps, a.warmup, a.device, a.tf32)
@@ -105,6 +106,9 @@ def main():
                          f" pool {float(c['pool_MiB']):.0f} MiB, device {float(c['device_used_MiB']):.0f} MiB"
                          f" | PyTorch / diffbridge = {med / float(c['median_ms']):.2f}"
                          f" | max |diff| = {np.abs(out - ref).max():.3g}")
+                if "graph_median_ms" in c:
+                    g = float(c["graph_median_ms"])
+                    line += f" | diffbridge graph replay {g:.2f} ms, PyTorch / replay = {med / g:.2f}"
             print(line, flush=True)
 
 

@@ -329,7 +329,7 @@ class DDPM(nn.Module):
         c = self.condition(cond_in)
         b = z.shape[0]
         for i in reversed(range(self.T)):
-            t = torch.full((b,), i, dtype=torch.long)
+            t = torch.full((b,), i, dtype=torch.long, device=z.device)
             x0 = self.model(z, t, c)
             z = self.posterior_mean_coef1[t].view(-1, 1) * x0 + \
                 self.posterior_mean_coef2[t].view(-1, 1) * z

@@ -2,10 +2,12 @@
 // test) against the std oracle, on random inputs with odd sizes and every option. Shared by
 // test_nn_thrust.cpp and test_nn_models_thrust_cuda.cu. Tolerances:
 //   0 (bit-exact)  data movement (shuffles, padding, crop, upsampling, copies, concat) and the
-//                  elementwise operators written with the host's expressions (depthwise 3×3 and
-//                  its GELU gate, LayerNorm + modulation, modulation, LeakyReLU, GELU, the mean)
-//                  — these are allowed 2 ulp (relative 2.4e-7) so that a compiler contracting
-//                  a·b + c into an FMA on one side only (nvcc does by default) still passes;
+//                  pointwise operators written with the host's expressions (depthwise 3×3 and
+//                  its GELU gate, modulation, LeakyReLU, GELU, the mean) — these are allowed
+//                  2 ulp (relative 2.4e-7) on the host systems, and under nvcc (FMA contraction,
+//                  CUDA's libm) 1e-6 of the tensor's scale (check_pointwise);
+//   1e-6 relative  LayerNorm + modulation (statistics in double on the device, float on the
+//                  oracle);
 //   1e-5 relative  GEMM-based operators (conv 1×1 / 3×3, Linear, attention): fp32 products
 //                  summed in another order than the oracle's double accumulation;
 //   2e-5 relative  the multi-stage modules (MDTA / GDFN cores, the transformer block).
@@ -58,6 +60,19 @@ inline double max_ulp_rel(const std::vector<float>& a, const std::vector<float>&
   return m;
 }
 inline constexpr double two_ulp = 2.4e-7;
+
+/// The pointwise operators written with the host's expressions: on the host systems within 2 ulp
+/// of each value. Under nvcc, a·b + c contracted into an FMA and CUDA's erff / expf (≤ 2 ulp off
+/// glibc's) move a result by a few ulp of its largest term; where terms cancel that is many ulp
+/// of the result itself (seen: a sign flip at 1e-8), so there the bound is on the tensor's scale:
+/// rel_err ≤ 1e-6 (8 ulp of max(1, max|b|)).
+inline void check_pointwise(const std::vector<float>& got, const std::vector<float>& want) {
+#if defined(__CUDACC__)
+  CHECK(rel_err(got, want) <= 1e-6);
+#else
+  CHECK(max_ulp_rel(got, want) <= two_ulp);
+#endif
+}
 
 /// f(backend tag) on D and on std; returns both outputs.
 template <class D, class F>
@@ -129,7 +144,7 @@ void check_elementwise() {
         return v;
       });
       INFO("depthwise x=" << nn::shape_str(xs) << " bias=" << bias);
-      CHECK(max_ulp_rel(got, want) <= two_ulp);
+      check_pointwise(got, want);
     }
   }
   // LayerNorm WithBias / BiasFree, with and without the modulation; modulate; LReLU; GELU; mean
@@ -146,7 +161,9 @@ void check_elementwise() {
         return y.values();
       });
       INFO("layer_norm bias=" << with_bias << " modulation=" << mod);
-      CHECK(max_ulp_rel(got, want) <= two_ulp);
+      // the device statistics are double sums, the oracle's float two-pass sums over 19
+      // channels: agreement to ~C·u of the scale (seen 2e-7 on OMP), bound 1e-6
+      CHECK(rel_err(got, want) <= 1e-6);
     }
   const auto [got, want] = both<D>([&](auto be) {
     using BB = decltype(be);
@@ -162,7 +179,7 @@ void check_elementwise() {
     }
     return v;
   });
-  CHECK(max_ulp_rel(got, want) <= two_ulp);
+  check_pointwise(got, want);
   // Linear with / without bias and LeakyReLU, batch 1 and 3
   for (std::size_t n : {1u, 3u})
     for (bool bias : {false, true})

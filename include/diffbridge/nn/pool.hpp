@@ -5,6 +5,7 @@
 
 #include "diffbridge/nn/check.hpp"
 #include "diffbridge/nn/exec.hpp"
+#include "diffbridge/nn/workspace.hpp"
 
 namespace diffbridge::nn {
 
@@ -21,6 +22,12 @@ void global_avg_pool(cview x, fview y) {
     for (std::size_t i = 0; i < HW; ++i) s += xp[p * HW + i];
     yp[p] = float(s / double(HW));
   });
+}
+
+/// The same with a workspace (device backends take their temporaries from it).
+template <class B>
+void global_avg_pool(workspace<B>&, cview x, fview y) {
+  global_avg_pool<B>(x, y);
 }
 
 }  // namespace diffbridge::nn

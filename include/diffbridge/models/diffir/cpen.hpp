@@ -60,7 +60,7 @@ class cpen {
     auto e = ws.acquire(shape{1, 4 * n_feats, h, w});
     nn::conv2d<B>(ws, v.view(), tail_[2].w, e, {tail_[2].b, false, activation::leaky_relu});
     auto p = ws.acquire(shape{1, ipr_width, 1, 1});
-    nn::global_avg_pool<B>(e.view(), p);
+    nn::global_avg_pool<B>(ws, e.view(), p);
     auto m = ws.acquire(shape{1, ipr_width, 1, 1});
     nn::linear<B>(p.view(), mlp_[0].w, mlp_[0].b, m, true);
     nn::linear<B>(m.view(), mlp_[1].w, mlp_[1].b, out, true);

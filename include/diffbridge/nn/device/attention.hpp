@@ -1,8 +1,11 @@
 // Device path of MDTA's channel attention (attention.hpp):
-//   ‖q_a‖, ‖k_a‖   partial sums of squares in double over fixed chunks of 4096 pixels (8 lanes,
-//                   as the host), then per channel the chunks in order, √, max(·, 1e-12);
-//   S_j = q_j k_jᵀ  one strided-batched GEMM over the heads (K = H·W, whole image);
-//   softmax        per row of S: S/(‖q_a‖·‖k_b‖)·temperature_j, then the host's max / exp / sum;
+//   ‖q_a‖, ‖k_a‖   sums of squares in double (reduce.hpp), √, max(·, 1e-12);
+//   S_j = q_j k_jᵀ  one strided-batched GEMM over the heads (K = H·W) for small images; for
+//                   K > 2·qk_chunk one batched GEMM over the chunks of K per head (a single
+//                   product with K = 65536 and a 48×48 result runs on a few thread blocks),
+//                   then the partials summed in chunk order;
+//   softmax        per element of S: its row scaled by 1/(‖q_a‖·‖k_b‖)·temperature_j, then the
+//                  host's max / exp / sum (one thread per element, not per row);
 //   apply          attn_j·v_j as one strided-batched GEMM into a C×HW buffer, then project_out as
 //                  one GEMM accumulating into the output (the residual), then the bias.
 #pragma once
@@ -15,60 +18,62 @@
 #include "diffbridge/nn/check.hpp"
 #include "diffbridge/nn/device/elementwise.hpp"
 #include "diffbridge/nn/device/launch.hpp"
+#include "diffbridge/nn/device/reduce.hpp"
 #include "diffbridge/nn/workspace.hpp"
 
 namespace diffbridge::nn::device {
 
-inline constexpr std::size_t norm_chunk = 4096;
+/// Columns per partial product of q·kᵀ: the long reduction (K = H·W) is cut into chunks, one
+/// strided-batched GEMM over the chunks, then the partials summed in chunk order.
+inline constexpr std::size_t qk_chunk = 1024;
 
-/// part[r·chunks + c] = Σ x_r[i]² over chunk c of row r (length N), in double.
-struct sumsq_part_fn {
-  const float* x;
-  double* part;
-  std::size_t N, chunks;
-  DIFFBRIDGE_HD void operator()(std::size_t it) const {
-    const std::size_t r = it / chunks, c = it % chunks, b = c * norm_chunk;
-    const std::size_t e = b + norm_chunk < N ? b + norm_chunk : N;
-    const float* s = x + r * N;
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    std::size_t i = b;
-    for (; i + 8 <= e; i += 8)
-      for (std::size_t l = 0; l < 8; ++l) acc[l] += double(s[i + l]) * double(s[i + l]);
-    for (; i < e; ++i) acc[0] += double(s[i]) * double(s[i]);
-    part[it] = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-  }
-};
-
-/// nrm[r] = max(√(Σ_c part[r·chunks + c]), 1e-12).
+/// nrm[r] = max(√(Σ of row r's lanes), 1e-12) (lanes of row_sum_lanes_of, Σ x²).
 struct norm_fn {
-  const double* part;
+  const double* lanes;
   float* nrm;
-  std::size_t chunks;
+  std::size_t G;
   DIFFBRIDGE_HD void operator()(std::size_t r) const {
-    double s = 0;
-    for (std::size_t c = 0; c < chunks; ++c) s += part[r * chunks + c];
-    const float v = float(::sqrt(s));
+    const float v = float(::sqrt(row_lane_total(lanes, G, r)));
     nrm[r] = v > l2_normalize_eps ? v : l2_normalize_eps;
   }
 };
 
-/// Row `row` of the maps (heads·d rows of d): scale, then softmax over the row.
+/// out[j·dd + e] = Σ_c part[(j·chunks + c)·dd + e], chunks in order.
+struct sum_chunks_fn {
+  const float* part;
+  float* out;
+  std::size_t dd, chunks;
+  DIFFBRIDGE_HD void operator()(std::size_t it) const {
+    const std::size_t j = it / dd, e = it % dd;
+    const float* p = part + j * chunks * dd + e;
+    float a = 0.0f;
+    for (std::size_t c = 0; c < chunks; ++c) a += p[c * dd];
+    out[it] = a;
+  }
+};
+
+/// Element (row, b) of the maps (heads·d rows of d): the row of the scores s scaled by
+/// 1/(‖q‖·‖k‖)·temperature, then softmax; each thread redoes its row's max and sum in the host's
+/// order (d ≤ a few dozen), so the values equal the host's and no thread waits on another.
 struct softmax_fn {
+  const float* s;
   float* a;
   const float* nrm;  ///< ‖q‖ for channels [0, C), ‖k‖ for [C, 2C)
   const float* temp;
   std::size_t C, d;
-  DIFFBRIDGE_HD void operator()(std::size_t row) const {
-    const std::size_t j = row / d, r = row % d;
-    float* o = a + row * d;
+  DIFFBRIDGE_HD float scaled(std::size_t row, std::size_t j, std::size_t r, std::size_t b) const {
+    return s[row * d + b] / (nrm[j * d + r] * nrm[C + j * d + b]) * temp[j];
+  }
+  DIFFBRIDGE_HD void operator()(std::size_t it) const {
+    const std::size_t row = it / d, col = it % d, j = row / d, r = row % d;
     float mx = 0.0f;
     for (std::size_t b = 0; b < d; ++b) {
-      o[b] = o[b] / (nrm[j * d + r] * nrm[C + j * d + b]) * temp[j];
-      mx = b == 0 || o[b] > mx ? o[b] : mx;
+      const float v = scaled(row, j, r, b);
+      mx = b == 0 || v > mx ? v : mx;
     }
     float sum = 0;
-    for (std::size_t b = 0; b < d; ++b) sum += (o[b] = ::expf(o[b] - mx));
-    for (std::size_t b = 0; b < d; ++b) o[b] /= sum;
+    for (std::size_t b = 0; b < d; ++b) sum += ::expf(scaled(row, j, r, b) - mx);
+    a[it] = ::expf(scaled(row, j, r, col) - mx) / sum;
   }
 };
 
@@ -87,20 +92,39 @@ void attention_maps(workspace<B>& ws, cview qkv, cview temperature, std::size_t 
           diffbridge::detail::concat(C, " channels do not split into ", heads, " heads"));
   require(temperature.size() == heads, "channel_attention",
           "temperature must hold one value per head");
-  const std::size_t d = C / heads, chunks = (N + device::norm_chunk - 1) / device::norm_chunk;
+  const std::size_t d = C / heads, dd = d * d;
   require_shape("channel_attention", "attention maps", attn.dims, shape{heads, 1, d, d});
   auto norms = ws.acquire(shape{1, 1, 1, 2 * C});
-  auto part = ws.acquire(shape{1, 1, 2 * C * chunks, 2});  // doubles (leases are 256-B aligned)
-  double* pp = reinterpret_cast<double*>(part.data());
   const float* q = qkv.raw();
-  device::launch<B>(2 * C * chunks, device::sumsq_part_fn{q, pp, N, chunks});
-  device::launch<B>(2 * C, device::norm_fn{pp, norms.data(), chunks});
+  {
+    auto lanes = device::row_sum_lanes_of<B>(ws, q, 2 * C, N, true);  // rows of q and k
+    device::launch<B>(2 * C, device::norm_fn{reinterpret_cast<const double*>(lanes.data()),
+                                             norms.data(), device::lanes_per_row(N)});
+  }
+  auto scores = ws.acquire(shape{heads, 1, d, d});
   gemm_args g;
-  g.m = d, g.n = d, g.k = N, g.a = q, g.lda = N, g.b = q + C * N, g.ldb = N, g.trans_b = true;
-  g.c = attn.raw(), g.ldc = d;
-  device::gemm<B>(g, gemm_batch{heads, d * N, d * N, d * d});
-  device::launch<B>(heads * d,
-                    device::softmax_fn{attn.raw(), norms.data(), temperature.raw(), C, d});
+  g.m = d, g.n = d, g.lda = N, g.ldb = N, g.trans_b = true;
+  const std::size_t S = device::qk_chunk, full = N / S, chunks = full + (N % S != 0);
+  if (chunks <= 2) {  // one product per head
+    g.k = N, g.a = q, g.b = q + C * N, g.c = scores.data(), g.ldc = d;
+    device::gemm<B>(g, gemm_batch{heads, d * N, d * N, dd});
+  } else {  // per head: the full chunks as one batch, the tail alone; then Σ over chunks
+    auto part = ws.acquire(shape{heads, chunks, d, d});
+    g.ldc = d;
+    for (std::size_t j = 0; j < heads; ++j) {
+      const float *qa = q + j * d * N, *ka = q + (C + j * d) * N;
+      float* pc = part.data() + j * chunks * dd;
+      g.k = S, g.a = qa, g.b = ka, g.c = pc;
+      device::gemm<B>(g, gemm_batch{full, S, S, dd});
+      if (full < chunks) {
+        g.k = N - full * S, g.a = qa + full * S, g.b = ka + full * S, g.c = pc + full * dd;
+        device::gemm<B>(g);
+      }
+    }
+    device::launch<B>(heads * dd, device::sum_chunks_fn{part.data(), scores.data(), dd, chunks});
+  }
+  device::launch<B>(heads * dd, device::softmax_fn{scores.data(), attn.raw(), norms.data(),
+                                                   temperature.raw(), C, d});
 }
 
 /// attn·v (then project_out + bias, accumulated or not) on a device backend.

@@ -5,11 +5,13 @@
 //         split into slabs of whole rows (one im2col + GEMM per slab);
 //   epilogue  bias before an overwriting GEMM (then accumulate) or after an accumulating one,
 //         then LeakyReLU — the host operator's order;
-//   depthwise 3×3 (and the GDFN gate GELU(dw(x)[f])·dw(x)[F + f]): one functor per output
-//         element, the nine products grouped as the host's dw_row, so the values are equal.
+//   depthwise 3×3 (and the GDFN gate GELU(dw(x)[f])·dw(x)[F + f]): one functor per run of 4
+//         pixels of a row, the nine products grouped as the host's dw_row, so the values are
+//         equal (up to FMA contraction under nvcc).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "diffbridge/core/host_device.hpp"
 #include "diffbridge/nn/activation.hpp"
@@ -45,29 +47,63 @@ DIFFBRIDGE_HD inline float dw3_at(const float* p, std::size_t H, std::size_t W, 
   return acc;
 }
 
-/// Output element i of the depthwise conv of (N, C, H, W).
+/// Outputs per depthwise thread: a run of dw_run pixels of one row shares its 3 × (dw_run + 2)
+/// inputs (18 loads for 4 outputs instead of 36).
+inline constexpr std::uint32_t dw_run = 4;
+
+/// Depthwise 3×3 of row yy of plane p at x0 … x0 + dw_run − 1 (those < W) into o: the values of
+/// dw3_at (same grouping), the inputs loaded once.
+DIFFBRIDGE_HD inline void dw3_run(const float* p, std::uint32_t H, std::uint32_t W,
+                                  std::uint32_t yy, std::uint32_t x0, const float* k, float bias,
+                                  float (&o)[dw_run]) {
+  for (std::uint32_t j = 0; j < dw_run; ++j) o[j] = bias;
+  for (int ky = 0; ky < 3; ++ky) {
+    const long y = long(yy) + ky - 1;
+    const bool in = y >= 0 && y < long(H);
+    const float* r = in ? p + std::size_t(y) * W : p;
+    float v[dw_run + 2];
+    for (std::uint32_t j = 0; j < dw_run + 2; ++j) {
+      const long xx = long(x0) + long(j) - 1;
+      v[j] = in && xx >= 0 && xx < long(W) ? r[xx] : 0.0f;
+    }
+    const float k0 = k[ky * 3], k1 = k[ky * 3 + 1], k2 = k[ky * 3 + 2];
+    for (std::uint32_t j = 0; j < dw_run; ++j)
+      o[j] = o[j] + ((k0 * v[j] + k1 * v[j + 1]) + k2 * v[j + 2]);
+  }
+}
+
+/// Thread t of the depthwise conv of (N, C, H, W): dw_run outputs of one row (index arithmetic
+/// in 32 bits: a GPU divides 64-bit integers in software; the wrappers check numel < 2³²).
 struct dw_fn {
   const float *x, *w, *b;
   float* y;
-  std::size_t C, H, W;
-  DIFFBRIDGE_HD void operator()(std::size_t i) const {
-    const std::size_t HW = H * W, p = i / HW, c = p % C, q = i % HW;
-    y[i] = dw3_at(x + p * HW, H, W, q / W, q % W, w + c * 9, b ? b[c] : 0.0f);
+  std::uint32_t C, H, W, runs;  ///< runs = ⌈W / dw_run⌉ per row
+  DIFFBRIDGE_HD void operator()(std::size_t t64) const {
+    const std::uint32_t t = std::uint32_t(t64), row = t / runs, x0 = (t - row * runs) * dw_run;
+    const std::uint32_t p = row / H, yy = row - p * H, c = p % C;
+    float o[dw_run];
+    dw3_run(x + std::size_t(p) * H * W, H, W, yy, x0, w + c * 9, b ? b[c] : 0.0f, o);
+    float* out = y + std::size_t(row) * W + x0;
+    for (std::uint32_t j = 0; j < dw_run; ++j)
+      if (x0 + j < W) out[j] = o[j];
   }
 };
 
-/// Output element i of (N, F, H, W): GELU(dw(x)[f])·dw(x)[F + f], x with 2F channels.
+/// Thread t of (N, F, H, W) = GELU(dw(x)[f])·dw(x)[F + f], x with 2F channels: dw_run outputs.
 struct dw_gate_fn {
   const float *x, *w, *b;
   float* y;
-  std::size_t F, H, W;
-  DIFFBRIDGE_HD void operator()(std::size_t i) const {
-    const std::size_t HW = H * W, p = i / HW, n = p / F, f = p % F, q = i % HW;
-    const std::size_t yy = q / W, xx = q % W;
-    const float t = dw3_at(x + (n * 2 * F + f) * HW, H, W, yy, xx, w + f * 9, b ? b[f] : 0.0f);
-    const float o =
-        dw3_at(x + (n * 2 * F + F + f) * HW, H, W, yy, xx, w + (F + f) * 9, b ? b[F + f] : 0.0f);
-    y[i] = o * gelu(t);
+  std::uint32_t F, H, W, runs;
+  DIFFBRIDGE_HD void operator()(std::size_t t64) const {
+    const std::uint32_t t = std::uint32_t(t64), row = t / runs, x0 = (t - row * runs) * dw_run;
+    const std::uint32_t p = row / H, yy = row - p * H, n = p / F, f = p - n * F;
+    const float* xf = x + (std::size_t(n) * 2 * F + f) * H * W;
+    float g[dw_run], o[dw_run];
+    dw3_run(xf, H, W, yy, x0, w + f * 9, b ? b[f] : 0.0f, g);
+    dw3_run(xf + std::size_t(F) * H * W, H, W, yy, x0, w + (F + f) * 9, b ? b[F + f] : 0.0f, o);
+    float* out = y + std::size_t(row) * W + x0;
+    for (std::uint32_t j = 0; j < dw_run; ++j)
+      if (x0 + j < W) out[j] = o[j] * gelu(g[j]);
   }
 };
 
@@ -87,6 +123,8 @@ void conv2d_image(workspace<B>& ws, const float* x, const float* w, float* y, st
     gemm<B>(g);
   } else {
     const std::size_t rows = std::max<std::size_t>(1, std::min(H, im2col_max_floats / (K * W)));
+    require(K * rows * W < (std::size_t(1) << 32) && HW < (std::size_t(1) << 32), "conv2d",
+            "image too large for the device im2col (2^32 elements)");
     auto col = ws.acquire(shape{1, 1, K, rows * W});
     for (std::size_t y0 = 0; y0 < H; y0 += rows) {
       const std::size_t q0 = y0 * W, nq = std::min(rows, H - y0) * W;
@@ -128,8 +166,12 @@ void depthwise_conv3x3(cview x, cview w, fview y, cview bias = {}) {
   require_shape("depthwise_conv3x3", "output", y.dims, x.dims);
   require(bias.raw() == nullptr || bias.size() == C, "depthwise_conv3x3",
           "bias size differs from C");
-  device::launch<B>(y.size(),
-                    device::dw_fn{x.raw(), w.raw(), bias.raw(), y.raw(), C, x.dims.h, x.dims.w});
+  require(y.size() < (std::size_t(1) << 32), "depthwise_conv3x3",
+          "tensor too large (2^32 elements)");
+  const std::uint32_t runs = std::uint32_t((x.dims.w + device::dw_run - 1) / device::dw_run);
+  device::launch<B>(x.dims.n * C * x.dims.h * runs,
+                    device::dw_fn{x.raw(), w.raw(), bias.raw(), y.raw(), std::uint32_t(C),
+                                  std::uint32_t(x.dims.h), std::uint32_t(x.dims.w), runs});
 }
 
 /// Depthwise 3×3 + GELU gate on a device backend (see depthwise.hpp).
@@ -142,7 +184,12 @@ void depthwise_conv3x3_gelu_gate(workspace<B>&, cview x, cview w, fview y, cview
   require_shape("depthwise_conv3x3_gelu_gate", "output", y.dims, shape{x.dims.n, F, H, W});
   require(bias.raw() == nullptr || bias.size() == C2, "depthwise_conv3x3_gelu_gate",
           "bias size differs from 2F");
-  device::launch<B>(y.size(), device::dw_gate_fn{x.raw(), w.raw(), bias.raw(), y.raw(), F, H, W});
+  require(x.size() < (std::size_t(1) << 32), "depthwise_conv3x3_gelu_gate",
+          "tensor too large (2^32 elements)");
+  const std::uint32_t runs = std::uint32_t((W + device::dw_run - 1) / device::dw_run);
+  device::launch<B>(x.dims.n * F * H * runs,
+                    device::dw_gate_fn{x.raw(), w.raw(), bias.raw(), y.raw(), std::uint32_t(F),
+                                       std::uint32_t(H), std::uint32_t(W), runs});
 }
 
 }  // namespace diffbridge::nn

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "diffbridge/core/error.hpp"
 #include "diffbridge/core/host_device.hpp"
@@ -90,14 +91,16 @@ struct im2col3_fn {
   const float* x;
   float* col;
   std::size_t H, W, q0, nq;
-  DIFFBRIDGE_HD void operator()(std::size_t i) const {
-    const std::size_t row = i / nq, q = q0 + i % nq;
-    const std::size_t c = row / 9, ky = (row / 3) % 3, kx = row % 3;
-    const std::size_t y = q / W, xp = q % W;
+  // 32-bit index arithmetic: the block holds at most im2col_max_floats (2^26) values
+  DIFFBRIDGE_HD void operator()(std::size_t i64) const {
+    const std::uint32_t i = std::uint32_t(i64), n = std::uint32_t(nq), w = std::uint32_t(W);
+    const std::uint32_t row = i / n, q = std::uint32_t(q0) + (i - row * n);
+    const std::uint32_t c = row / 9, k = row - c * 9, ky = k / 3, kx = k - ky * 3;
+    const std::uint32_t y = q / w, xp = q - y * w;
     const long yy = long(y) + long(ky) - 1, xx = long(xp) + long(kx) - 1;
-    col[i] = (yy < 0 || yy >= long(H) || xx < 0 || xx >= long(W))
-                 ? 0.0f
-                 : x[(c * H + std::size_t(yy)) * W + std::size_t(xx)];
+    col[i64] = (yy < 0 || yy >= long(H) || xx < 0 || xx >= long(W))
+                   ? 0.0f
+                   : x[(std::size_t(c) * H + std::size_t(yy)) * W + std::size_t(xx)];
   }
 };
 

@@ -1,42 +1,83 @@
 // Device paths of the per-pixel LayerNorm fused with the IPR modulation (layer_norm.hpp) and the
-// global mean (pool.hpp). One functor per pixel (LayerNorm: two passes over the channels, in the
-// host tile's order of operations, so the values equal the host's) and one per channel (mean,
-// accumulated in double in index order, as the host does).
+// global mean (pool.hpp). LayerNorm: per-pixel statistics in double (partial sums over channel
+// groups, then per pixel), then one thread per element in float; the values agree with the host's
+// float two-pass statistics to rounding (not bit for bit). Mean: in double, a thread per plane
+// without a workspace, the two-launch row sums of reduce.hpp with one.
 #pragma once
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 
 #include "diffbridge/core/host_device.hpp"
 #include "diffbridge/nn/check.hpp"
 #include "diffbridge/nn/device/launch.hpp"
+#include "diffbridge/nn/device/reduce.hpp"
 #include "diffbridge/nn/layer_norm.hpp"
 #include "diffbridge/nn/pool.hpp"
+#include "diffbridge/nn/workspace.hpp"
 
 namespace diffbridge::nn::device {
 
-/// Pixel i of (N, C, HW): y = ((x − μ)·r·w + b)·k1 + k2 (WithBias) or (x·r·w)·k1 + k2.
-struct layer_norm_fn {
+/// Channels per partial-statistics thread of the LayerNorm.
+inline constexpr std::size_t ln_group = 32;
+
+/// Partial statistics of pixel q of image n over channel group g (it = (n·groups + g)·HW + q):
+/// Σ (x − s) and Σ (x − s)² in double, shifted by s = x[channel 0] against cancellation.
+struct ln_partial_fn {
+  const float* x;
+  double* part;  ///< [2][N·groups·HW]: sums, then sums of squares
+  std::size_t C, HW, groups, total;
+  DIFFBRIDGE_HD void operator()(std::size_t it64) const {
+    const std::uint32_t it = std::uint32_t(it64), hw = std::uint32_t(HW), ng = it / hw;
+    const std::uint32_t q = it - ng * hw, n = ng / std::uint32_t(groups);
+    const std::uint32_t g = ng - n * std::uint32_t(groups);
+    const float* xs = x + n * C * HW + q;
+    const double shift = xs[0];
+    const std::size_t c1 = (g + 1) * ln_group < C ? (g + 1) * ln_group : C;
+    double s = 0, s2 = 0;
+    for (std::size_t c = g * ln_group; c < c1; ++c) {
+      const double d = double(xs[c * HW]) - shift;
+      s += d;
+      s2 += d * d;
+    }
+    part[it] = s;
+    part[total + it] = s2;
+  }
+};
+
+/// Pixel statistics (it = n·HW + q): μ and r = 1/√(var + eps), var the biased variance over C.
+struct ln_stats_fn {
+  const float* x;
+  const double* part;
+  float* stats;  ///< [2][N·HW]: μ, then r
+  std::size_t C, HW, groups, total, pixels;
+  DIFFBRIDGE_HD void operator()(std::size_t it) const {
+    const std::size_t q = it % HW, n = it / HW;
+    double s = 0, s2 = 0;
+    for (std::size_t g = 0; g < groups; ++g) {
+      s += part[(n * groups + g) * HW + q];
+      s2 += part[total + (n * groups + g) * HW + q];
+    }
+    const double m = s / double(C), var = s2 / double(C) - m * m;
+    stats[it] = float(double(x[n * C * HW + q]) + m);
+    stats[pixels + it] = float(1.0 / ::sqrt((var > 0 ? var : 0.0) + double(layer_norm_eps)));
+  }
+};
+
+/// Element i of (N, C, HW): y = ((x − μ)·r·w + b)·k1 + k2 (WithBias) or (x·r·w)·k1 + k2.
+struct ln_apply_fn {
   const float* x;
   float* y;
-  std::size_t C, HW;
+  const float* stats;
+  std::size_t C, HW, pixels;
   ln_params p;
-  DIFFBRIDGE_HD void operator()(std::size_t i) const {
-    const std::size_t off = (i / HW) * C * HW + i % HW;
-    const float* xs = x + off;
-    float* ys = y + off;
-    float mu = 0.0f, r = 0.0f;
-    for (std::size_t c = 0; c < C; ++c) mu += xs[c * HW];
-    mu /= float(C);
-    for (std::size_t c = 0; c < C; ++c) {
-      const float d = xs[c * HW] - mu;
-      r += d * d;
-    }
-    r = 1.0f / ::sqrtf(r / float(C) + layer_norm_eps);
-    for (std::size_t c = 0; c < C; ++c) {
-      const float w = p.weight[c], a1 = p.k1 ? p.k1[c] : 1.0f, a2 = p.k2 ? p.k2[c] : 0.0f;
-      const float v = xs[c * HW];
-      ys[c * HW] = p.bias ? ((v - mu) * r * w + p.bias[c]) * a1 + a2 : (v * r * w) * a1 + a2;
-    }
+  DIFFBRIDGE_HD void operator()(std::size_t i64) const {  // 32-bit: see layer_norm_raw
+    const std::uint32_t i = std::uint32_t(i64), hw = std::uint32_t(HW), nc = i / hw;
+    const std::uint32_t q = i - nc * hw, n = nc / std::uint32_t(C), c = nc - n * std::uint32_t(C);
+    const std::uint32_t pix = n * hw + q;
+    const float mu = stats[pix], r = stats[pixels + pix], v = x[i];
+    const float w = p.weight[c], a1 = p.k1 ? p.k1[c] : 1.0f, a2 = p.k2 ? p.k2[c] : 0.0f;
+    y[i] = p.bias ? ((v - mu) * r * w + p.bias[c]) * a1 + a2 : (v * r * w) * a1 + a2;
   }
 };
 
@@ -52,12 +93,32 @@ struct mean_fn {
   }
 };
 
-/// LayerNorm + modulation of (N, C, H, W) with raw parameter pointers (device memory).
+/// LayerNorm + modulation of (N, C, H, W) with raw parameter pointers (device memory): the
+/// statistics in double (partial sums over groups of ln_group channels, so a deep level with
+/// few pixels still fills the device), then one thread per element.
 template <class B>
-void layer_norm_raw(const float* x, float* y, shape s, const ln_params& p) {
-  const std::size_t HW = s.h * s.w;
-  launch<B>(s.n * HW, layer_norm_fn{x, y, s.c, HW, p});
+void layer_norm_raw(workspace<B>& ws, const float* x, float* y, shape s, const ln_params& p) {
+  const std::size_t HW = s.h * s.w, pixels = s.n * HW, groups = (s.c + ln_group - 1) / ln_group;
+  const std::size_t total = pixels * groups;
+  if (pixels == 0 || s.c == 0) return;
+  require(s.numel() < (std::size_t(1) << 32), "layer_norm", "tensor too large (2^32 elements)");
+  auto part = ws.acquire(shape{1, 2, total, 2});  // doubles
+  auto stats = ws.acquire(shape{1, 1, 2, pixels});
+  double* pp = reinterpret_cast<double*>(part.data());
+  launch<B>(total, ln_partial_fn{x, pp, s.c, HW, groups, total});
+  launch<B>(pixels, ln_stats_fn{x, pp, stats.data(), s.c, HW, groups, total, pixels});
+  launch<B>(s.numel(), ln_apply_fn{x, y, stats.data(), s.c, HW, pixels, p});
 }
+
+/// y[p] = (Σ of plane p's lanes) / HW (lanes of row_sum_lanes_of, Σ x).
+struct mean_lanes_fn {
+  const double* lanes;
+  float* y;
+  std::size_t G, HW;
+  DIFFBRIDGE_HD void operator()(std::size_t p) const {
+    y[p] = float(row_lane_total(lanes, G, p) / double(HW));
+  }
+};
 
 }  // namespace diffbridge::nn::device
 
@@ -74,7 +135,8 @@ void layer_norm(cview x, cview weight, cview bias, fview y, cview k1 = {}, cview
   require((k1.raw() == nullptr) == (k2.raw() == nullptr) &&
               (k1.raw() == nullptr || (k1.size() == C && k2.size() == C)),
           "layer_norm", "modulation vectors must both be given with C values");
-  device::layer_norm_raw<B>(x.raw(), y.raw(), x.dims,
+  workspace<B> ws;  // the network's blocks pass their pool (layer_norm_raw)
+  device::layer_norm_raw<B>(ws, x.raw(), y.raw(), x.dims,
                             ln_params{weight.raw(), bias.raw(), k1.raw(), k2.raw()});
 }
 
@@ -86,6 +148,19 @@ void global_avg_pool(cview x, fview y) {
   const std::size_t HW = x.dims.h * x.dims.w;
   require(HW > 0, "global_avg_pool", "empty input");
   device::launch<B>(x.dims.n * x.dims.c, device::mean_fn{x.raw(), y.raw(), HW});
+}
+
+/// Global mean over space on a device backend, temporaries from ws: the planes summed by
+/// row_sum_lanes_of (a GPU thread per plane would run 65536 sequential additions).
+template <class B>
+requires device_backend<B>
+void global_avg_pool(workspace<B>& ws, cview x, fview y) {
+  require_shape("global_avg_pool", "output", y.dims, shape{x.dims.n, x.dims.c, 1, 1});
+  const std::size_t HW = x.dims.h * x.dims.w, planes = x.dims.n * x.dims.c;
+  require(HW > 0, "global_avg_pool", "empty input");
+  auto lanes = device::row_sum_lanes_of<B>(ws, x.raw(), planes, HW, false);
+  device::launch<B>(planes, device::mean_lanes_fn{reinterpret_cast<const double*>(lanes.data()),
+                                                  y.raw(), device::lanes_per_row(HW), HW});
 }
 
 }  // namespace diffbridge::nn

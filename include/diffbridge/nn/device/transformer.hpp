@@ -45,7 +45,7 @@ void mdta_residual(workspace<B>& ws, fview x, const ln_params& ln, const mdta_we
           diffbridge::detail::concat(C, " channels do not split into ", w.heads, " heads"));
   require_shape("mdta", "qkv_dwconv weight", w.qkv_dw.dims, shape{3 * C, 1, 3, 3});
   auto t = ws.acquire(x.dims);
-  device::layer_norm_raw<B>(x.raw(), t.data(), x.dims, ln);
+  device::layer_norm_raw<B>(ws, x.raw(), t.data(), x.dims, ln);
   auto a = ws.acquire(shape{1, 3 * C, H, W});
   conv2d<B>(ws, t.view(), w.qkv, a, {w.qkv_bias});
   t.release();
@@ -66,7 +66,7 @@ void gdfn_residual(workspace<B>& ws, fview x, const ln_params& ln, const gdfn_we
   require(x.dims.n == 1, "gdfn", "batch 1 only");
   require(w.project_out.dims.n == C, "gdfn", "project_out width differs from C");
   auto t = ws.acquire(x.dims);
-  device::layer_norm_raw<B>(x.raw(), t.data(), x.dims, ln);
+  device::layer_norm_raw<B>(ws, x.raw(), t.data(), x.dims, ln);
   gdfn_core<B>(ws, t.view(), w, x, true);
 }
 

@@ -1,0 +1,94 @@
+// Sums along long rows on a device backend: R rows of N contiguous floats, Σ x or Σ x² per row,
+// accumulated in double. One thread per row and chunk would leave a GPU mostly idle and read
+// uncoalesced, so the sum runs in two launches that every device system shares:
+//   slots   thread (r, s), s < P: Σ over i = s, s + P, s + 2P, … < N (adjacent threads read
+//           adjacent addresses), P = min(N, row_sum_slots);
+//   lanes   thread (r, g), g < G: Σ of the slots g, g + G, … < P, G = min(P, row_sum_lanes).
+// The caller's last functor adds the G lanes of a row (row_lane_total). In double the
+// order changes the float result only when the exact sum sits on a rounding tie of float.
+#pragma once
+
+#include <cstddef>
+
+#include "diffbridge/core/host_device.hpp"
+#include "diffbridge/nn/device/launch.hpp"
+#include "diffbridge/nn/workspace.hpp"
+
+namespace diffbridge::nn::device {
+
+inline constexpr std::size_t row_sum_slots = 1024, row_sum_lanes = 32;
+
+/// part[r·P + s] = Σ_{i ≡ s (mod P), i < N} x_r[i] (or x_r[i]²), in double.
+struct row_slots_fn {
+  const float* x;
+  double* part;
+  std::size_t N, P;
+  bool square;
+  DIFFBRIDGE_HD void operator()(std::size_t it) const {
+    const std::size_t r = it / P, s = it % P;
+    const float* row = x + r * N;
+    double a0 = 0, a1 = 0;
+    std::size_t i = s;
+    for (; i + P < N; i += 2 * P) {
+      const double u = row[i], v = row[i + P];
+      a0 += square ? u * u : u;
+      a1 += square ? v * v : v;
+    }
+    if (i < N) {
+      const double u = row[i];
+      a0 += square ? u * u : u;
+    }
+    part[it] = a0 + a1;
+  }
+};
+
+/// lanes[r·G + g] = Σ_{s ≡ g (mod G), s < P} part[r·P + s].
+struct slot_lanes_fn {
+  const double* part;
+  double* lanes;
+  std::size_t P, G;
+  DIFFBRIDGE_HD void operator()(std::size_t it) const {
+    const std::size_t r = it / G, g = it % G;
+    // four independent sums: a GPU thread then has four loads in flight, not one
+    double a[4] = {0, 0, 0, 0};
+    std::size_t s = g;
+    for (; s + 3 * G < P; s += 4 * G)
+      for (std::size_t l = 0; l < 4; ++l) a[l] += part[r * P + s + l * G];
+    for (; s < P; s += G) a[0] += part[r * P + s];
+    lanes[it] = (a[0] + a[1]) + (a[2] + a[3]);
+  }
+};
+
+/// Σ of the G lanes of row r, in order.
+DIFFBRIDGE_HD inline double row_lane_total(const double* lanes, std::size_t G, std::size_t r) {
+  double a[4] = {0, 0, 0, 0};
+  std::size_t g = 0;
+  for (; g + 4 <= G; g += 4)
+    for (std::size_t l = 0; l < 4; ++l) a[l] += lanes[r * G + g + l];
+  for (; g < G; ++g) a[0] += lanes[r * G + g];
+  return (a[0] + a[1]) + (a[2] + a[3]);
+}
+
+/// The lanes of R rows of N floats at x (Σ x, or Σ x² when square): a double buffer of R·G
+/// values from ws (G = lanes_per_row(N)), to be finished by row_lane_total.
+template <class B>
+typename workspace<B>::lease row_sum_lanes_of(workspace<B>& ws, const float* x, std::size_t R,
+                                              std::size_t N, bool square) {
+  const std::size_t P = N < row_sum_slots ? N : row_sum_slots;
+  const std::size_t G = P < row_sum_lanes ? P : row_sum_lanes;
+  auto part = ws.acquire(shape{1, 1, R * P, 2});  // doubles (leases are 256-B aligned)
+  auto lanes = ws.acquire(shape{1, 1, R * G, 2});
+  double* pp = reinterpret_cast<double*>(part.data());
+  double* lp = reinterpret_cast<double*>(lanes.data());
+  launch<B>(R * P, row_slots_fn{x, pp, N, P, square});
+  launch<B>(R * G, slot_lanes_fn{pp, lp, P, G});
+  return lanes;
+}
+
+/// G for rows of length N (see row_sum_lanes_of).
+constexpr std::size_t lanes_per_row(std::size_t N) noexcept {
+  const std::size_t P = N < row_sum_slots ? N : row_sum_slots;
+  return P < row_sum_lanes ? P : row_sum_lanes;
+}
+
+}  // namespace diffbridge::nn::device
