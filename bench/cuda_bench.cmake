@@ -11,3 +11,12 @@ if(TARGET diffbridge::thrust)
   set_target_properties(bench_diffir_cuda PROPERTIES CUDA_STANDARD 20 CUDA_STANDARD_REQUIRED ON
     COMPILE_OPTIONS "$<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra>")
 endif()
+
+# gemm_shapes_cuda: cublasSgemm vs the best cuBLASLt algorithm on the network's GEMM shapes.
+if(DIFFBRIDGE_ENABLE_CUDA)
+  find_package(CUDAToolkit REQUIRED)
+  add_executable(gemm_shapes_cuda ${CMAKE_CURRENT_LIST_DIR}/gemm_shapes_cuda.cu)
+  target_link_libraries(gemm_shapes_cuda PRIVATE CUDA::cublasLt CUDA::cublas CUDA::cudart)
+  set_target_properties(gemm_shapes_cuda PROPERTIES CUDA_STANDARD 20 CUDA_STANDARD_REQUIRED ON
+    COMPILE_OPTIONS "$<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra>")
+endif()
