@@ -6,8 +6,9 @@
 //                   then the partials summed in chunk order;
 //   softmax        per element of S: its row scaled by 1/(‖q_a‖·‖k_b‖)·temperature_j, then the
 //                  host's max / exp / sum (one thread per element, not per row);
-//   apply          attn_j·v_j as one strided-batched GEMM into a C×HW buffer, then project_out as
-//                  one GEMM accumulating into the output (the residual), then the bias.
+//   apply          with project_out W_o: (W_o·blockdiag(attn_j))·v — a C×C product batched over
+//                  the heads, then one GEMM accumulating into the output (the residual), then
+//                  the bias; without: attn_j·v_j as one strided-batched GEMM.
 #pragma once
 
 #include <cmath>
@@ -141,17 +142,24 @@ void attention_apply(workspace<B>& ws, cview qkv, cview attn, std::size_t heads,
           "project_out must be [C, C, 1, 1]");
   require(bias.raw() == nullptr || bias.size() == C, "channel_attention",
           "bias size differs from C");
-  const bool fused = proj.raw() != nullptr;
-  typename workspace<B>::lease tmp;
-  if (fused) tmp = ws.acquire(shape{1, C, qkv.dims.h, qkv.dims.w});
-  float* av = fused ? tmp.data() : out.raw();
-  gemm_args g;
-  g.m = d, g.n = N, g.k = d, g.a = attn.raw(), g.lda = d, g.b = qkv.raw() + 2 * C * N, g.ldb = N;
-  g.c = av, g.ldc = N;
-  device::gemm<B>(g, gemm_batch{heads, d * d, d * N, d * N});
-  if (!fused) return;
+  const float* v = qkv.raw() + 2 * C * N;
+  if (proj.raw() == nullptr) {  // attn_j·v_j per head into out
+    gemm_args g;
+    g.m = d, g.n = N, g.k = d, g.a = attn.raw(), g.lda = d, g.b = v, g.ldb = N;
+    g.c = out.raw(), g.ldc = N;
+    device::gemm<B>(g, gemm_batch{heads, d * d, d * N, d * N});
+    return;
+  }
+  // out (+)= W_o·blockdiag(attn_j)·v: the C×C matrix W_o·blockdiag(attn_j) first (column block j
+  // = W_o[:, j] · attn_j, one batched product over the heads), then one C×C×HW product — instead
+  // of attn·v and W_o·(attn·v), two whole-image products and a C×HW temporary.
+  auto wa = ws.acquire(shape{1, 1, C, C});
+  gemm_args m;
+  m.m = C, m.n = d, m.k = d, m.a = proj.raw(), m.lda = C, m.b = attn.raw(), m.ldb = d;
+  m.c = wa.data(), m.ldc = C;
+  device::gemm<B>(m, gemm_batch{heads, d, d * d, d});
   gemm_args p;
-  p.m = C, p.n = N, p.k = C, p.a = proj.raw(), p.lda = C, p.b = av, p.ldb = N;
+  p.m = C, p.n = N, p.k = C, p.a = wa.data(), p.lda = C, p.b = v, p.ldb = N;
   p.c = out.raw(), p.ldc = N, p.accumulate = accumulate;
   device::gemm<B>(p);
   if (bias.raw()) device::add_bias_act<B>(out.raw(), N, C, N, bias.raw(), false);
