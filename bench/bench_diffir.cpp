@@ -61,16 +61,6 @@ const std::filesystem::path& weights_file() {
   return p;
 }
 
-/// Input in [0, 1) and z_T ~ roughly uniform[-1, 1): the generator's "bench.input" / "bench.z".
-std::vector<float> bench_tensor(const std::string& name, std::size_t n, bool unit) {
-  std::vector<float> v(n);
-  const std::uint64_t key = (std::uint64_t(hashw::fnv1a32(name)) << 32) ^ 300;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double u = hashw::uniform_pm1(key, i);
-    v[i] = float(unit ? (u + 1.0) * 0.5 : u);
-  }
-  return v;
-}
 
 /// What a backend needs around a forward pass: nothing on the host backends, a device context
 /// on Thrust.
@@ -98,7 +88,7 @@ void BM_deblur_s2(benchmark::State& state) {
   auto x = B::template empty<float>(shape{1, 3, N, N});
   auto z = B::template empty<float>(shape{1, 256, 1, 1});
   auto out = B::template empty<float>(shape{1, 3, N, N});
-  const auto xv = bench_tensor("bench.input", 3 * N * N, true), zv = bench_tensor("bench.z", 256, false);
+  const auto xv = hashw::bench_tensor("bench.input", 3 * N * N, true), zv = hashw::bench_tensor("bench.z", 256, false);
   B::copy_from_host(std::span<const float>(xv), B::as_view(x));
   B::copy_from_host(std::span<const float>(zv), B::as_view(z));
   nn::workspace<B> ws;
@@ -178,7 +168,7 @@ void BM_op(benchmark::State& state) {
   std::vector<float> buf;
   auto make = [&](shape s) {
     auto t = B::template empty<float>(s);
-    const auto v = bench_tensor("op", s.numel(), false);
+    const auto v = hashw::bench_tensor("op", s.numel(), false);
     B::copy_from_host(std::span<const float>(v), B::as_view(t));
     return t;
   };

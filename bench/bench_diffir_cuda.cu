@@ -1,12 +1,12 @@
 // DiffIR Stage-2 deblur (full config, spec §4) on the Thrust backend's CUDA system (cuBLAS fp32,
 // CUBLAS_DEFAULT_MATH unless --tf32), timed with CUDA events on the device context's stream after
 // warm-up passes; median and min of --reps runs; device memory: the workspace pool and the peak
-// of (total − free) reported by cudaMemGetInfo around the passes. Not a test (no GPU in CI).
+// of (total − free) reported by cudaMemGetInfo around the passes. Not a test; CI does not run it.
 // Weights, input and z_T are the counter-based ones of bench_diffir.cpp (hash seed 300), so
 // bench/pytorch_cuda_compare.py builds the identical network in PyTorch.
 // With --graph the pass is also captured once into a CUDA graph (the pool allocates nothing in a
 // second pass, so the captured pass is replayable) and the replays are timed the same way:
-// graph_median_ms shows what the ~1,100 kernel launches of a pass cost on their own.
+// graph_median_ms shows what the ≈ 1,160 kernel launches of a pass cost on their own.
 //   bench_diffir_cuda [--sizes 256,1024] [--reps 10] [--warmup 2] [--tf32] [--graph] [--out DIR]
 // prints per size: size=N median_ms=... min_ms=... pool_MiB=... peak_live_MiB=...
 // device_used_MiB=... [graph_median_ms=... graph_min_ms=...] (--out DIR writes
@@ -35,16 +35,6 @@ using B = diffbridge::thrust_backend;
 
 namespace {
 
-std::vector<float> bench_tensor(const std::string& name, std::size_t n, bool unit) {
-  std::vector<float> v(n);
-  const std::uint64_t key = (std::uint64_t(hashw::fnv1a32(name)) << 32) ^ 300;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double u = hashw::uniform_pm1(key, i);
-    v[i] = float(unit ? (u + 1.0) * 0.5 : u);
-  }
-  return v;
-}
-
 double used_mib() {
   std::size_t free = 0, total = 0;
   if (cudaMemGetInfo(&free, &total) != cudaSuccess) return -1;
@@ -71,14 +61,26 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
+    // a positive integer, or a one-line error and exit code 2
+    auto count = [&](const std::string& t, unsigned long lo, unsigned long hi) {
+      char* end = nullptr;
+      const unsigned long v = t.empty() ? 0 : std::strtoul(t.c_str(), &end, 10);
+      if (t.empty() || *end != '\0' || v < lo || v > hi) {
+        std::fprintf(stderr, "bench_diffir_cuda: %s expects integers in [%lu, %lu], got '%s'\n",
+                     a.c_str(), lo, hi, t.c_str());
+        std::exit(2);
+      }
+      return v;
+    };
     if (a == "--sizes") {
       sizes.clear();
       std::stringstream ss(next());
-      for (std::string t; std::getline(ss, t, ',');) sizes.push_back(std::stoul(t));
+      for (std::string t; std::getline(ss, t, ',');) sizes.push_back(count(t, 8, 8192));
+      if (sizes.empty()) count("", 8, 8192);
     } else if (a == "--reps") {
-      reps = std::max(1, std::atoi(next().c_str()));
+      reps = int(count(next(), 1, 100000));
     } else if (a == "--warmup") {
-      warmup = std::max(1, std::atoi(next().c_str()));
+      warmup = int(count(next(), 1, 100000));
     } else if (a == "--tf32") {
       tf32 = true;
     } else if (a == "--graph") {
@@ -91,6 +93,10 @@ int main(int argc, char** argv) {
                    "[--graph] [--out DIR]\n");
       return 2;
     }
+  }
+  if (!out_dir.empty() && !std::filesystem::is_directory(out_dir)) {
+    std::fprintf(stderr, "bench_diffir_cuda: --out %s is not a directory\n", out_dir.c_str());
+    return 2;
   }
   int devices = 0;
   if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
@@ -117,8 +123,8 @@ int main(int argc, char** argv) {
       auto x = B::empty<float>(shape{1, 3, N, N});
       auto z = B::empty<float>(shape{1, 256, 1, 1});
       auto out = B::empty<float>(shape{1, 3, N, N});
-      const auto xv = bench_tensor("bench.input", 3 * N * N, true),
-                 zv = bench_tensor("bench.z", 256, false);
+      const auto xv = hashw::bench_tensor("bench.input", 3 * N * N, true),
+                 zv = hashw::bench_tensor("bench.z", 256, false);
       B::copy_from_host(std::span<const float>(xv), B::as_view(x));
       B::copy_from_host(std::span<const float>(zv), B::as_view(z));
       auto nv = [](auto v) {

@@ -31,7 +31,11 @@ __global__ void fill_pattern(float* p, std::size_t n, unsigned seed) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char**) {
+  if (argc > 1) {
+    std::fprintf(stderr, "usage: gemm_shapes_cuda   (no arguments)\n");
+    return 2;
+  }
   int devices = 0;
   if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
     std::fprintf(stderr, "gemm_shapes_cuda: no CUDA device available\n");

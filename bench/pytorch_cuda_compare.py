@@ -80,17 +80,33 @@ def run_bench(bench, sizes, reps, warmup, tf32, graph, out_dir):
     return rows
 
 
+def positive_int(t):
+    try:
+        v = int(t)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {t!r}")
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {t!r}")
+    return v
+
+
+def sizes_list(t):
+    return [positive_int(s) for s in t.split(",")]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", help="path of bench_diffir_cuda (omit: PyTorch only)")
-    ap.add_argument("--sizes", default="256,1024")
-    ap.add_argument("--reps", type=int, default=10)
-    ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--sizes", type=sizes_list, default=[256, 1024])
+    ap.add_argument("--reps", type=positive_int, default=10)
+    ap.add_argument("--warmup", type=positive_int, default=2)
     ap.add_argument("--device", default="cuda", choices=["cuda", "cpu"])
     ap.add_argument("--tf32", action="store_true")
     ap.add_argument("--graph", action="store_true", help="also time bench_diffir_cuda's CUDA-graph replays")
     a = ap.parse_args()
-    sizes = [int(s) for s in a.sizes.split(",")]
+    sizes = a.sizes
+    if a.bench and not os.access(a.bench, os.X_OK):
+        ap.error(f"--bench {a.bench}: not an executable file")
     if a.device == "cuda" and not torch.cuda.is_available():
         sys.exit("pytorch_cuda_compare: no CUDA device available to PyTorch (use --device cpu for a smoke run)")
     with tempfile.TemporaryDirectory() as d:

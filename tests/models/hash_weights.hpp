@@ -57,6 +57,19 @@ inline std::vector<float> tensor(const std::string& raw_name, const std::vector<
   return v;
 }
 
+/// The benchmarks' input in [0, 1) (unit) or z_T in [−1, 1): the generator's "bench.input" /
+/// "bench.z" (bench/pytorch_cuda_compare.py draws the same values).
+inline std::vector<float> bench_tensor(const std::string& name, std::size_t n, bool unit,
+                                       std::uint64_t seed = 300) {
+  std::vector<float> v(n);
+  const std::uint64_t key = (std::uint64_t(fnv1a32(name)) << 32) ^ seed;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double u = uniform_pm1(key, i);
+    v[i] = float(unit ? (u + 1.0) * 0.5 : u);
+  }
+  return v;
+}
+
 /// The fixture's manifest (tests/golden/diffir/<case>.json).
 inline nlohmann::json manifest(const std::string& path) {
   std::ifstream in(path);

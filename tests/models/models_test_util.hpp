@@ -101,4 +101,21 @@ void check_stage2(const std::string& name, double tol = 1e-4) {
   CHECK(max_abs_diff(out.values(), want.v) <= tol);
 }
 
+/// Stage 1 of fixture `name` on B: the IPR within 1e-5, the output within 1e-4 of PyTorch.
+template <class B>
+void check_stage1(const std::string& name) {
+  const fixture fx(name);
+  const temp_file w = write_weights(fx);
+  const io::safetensors_file f(w.p);
+  const stage1<B> net(f, fx.v, fx.c);
+  nn::workspace<B> ws;
+  const host want = fx.get("output");
+  dev<B> x(fx.get("input")), gt(fx.get("gt")), out(want.s);
+  recorder<B> r;
+  net.forward(ws, x.cview(), gt.cview(), out.view(), r.fn());
+  INFO(name << " on " << B::name);
+  CHECK(max_abs_diff(r.t["ipr"], fx.get("ipr").v) <= 1e-5);
+  CHECK(max_abs_diff(out.values(), want.v) <= 1e-4);
+}
+
 }  // namespace modeltest

@@ -61,21 +61,7 @@ TEST_CASE("models cuda: Stage-2 pipelines of every variant match PyTorch", "[mod
 
 TEST_CASE("models cuda: Stage 1 matches PyTorch (deblur, SR x2)", "[models][gpu]") {
   nn::device_context<D> ctx;
-  for (std::string n : {"deblur_s1_tiny", "sr2_s1_tiny"}) {
-    const modeltest::fixture fx(n);
-    const modeltest::temp_file w = modeltest::write_weights(fx);
-    const io::safetensors_file f(w.p);
-    const stage1<D> net(f, fx.v, fx.c);
-    nn::workspace<D> ws;
-    const nntest::host want = fx.get("output");
-    nntest::dev<D> x(fx.get("input")), gt(fx.get("gt")), out(want.s);
-    modeltest::recorder<D> r;
-    net.forward(ws, x.cview(), gt.cview(), out.view(), r.fn());
-    ctx.synchronize();
-    INFO(n);
-    CHECK(nntest::max_abs_diff(r.t["ipr"], fx.get("ipr").v) <= 1e-5);
-    CHECK(nntest::max_abs_diff(out.values(), want.v) <= 1e-4);
-  }
+  for (std::string n : {"deblur_s1_tiny", "sr2_s1_tiny"}) modeltest::check_stage1<D>(n);
 }
 
 int main(int argc, char** argv) {

@@ -64,21 +64,7 @@ TEMPLATE_TEST_CASE("models: the full-width deblur S2 matches PyTorch stage by st
 #endif
 
 TEMPLATE_TEST_CASE("models: Stage 1 matches PyTorch (deblur, SR x2)", "[models]", NNTEST_BACKENDS) {
-  using B = TestType;
-  for (std::string n : {"deblur_s1_tiny", "sr2_s1_tiny"}) {
-    const fixture fx(n);
-    const temp_file w = write_weights(fx);
-    const io::safetensors_file f(w.p);
-    const stage1<B> net(f, fx.v, fx.c);
-    nn::workspace<B> ws;
-    const host want = fx.get("output");
-    dev<B> x(fx.get("input")), gt(fx.get("gt")), out(want.s);
-    recorder<B> r;
-    net.forward(ws, x.cview(), gt.cview(), out.view(), r.fn());
-    INFO(n);
-    CHECK(max_abs_diff(r.t["ipr"], fx.get("ipr").v) <= 1e-5);
-    CHECK(max_abs_diff(out.values(), want.v) <= 1e-4);
-  }
+  for (std::string n : {"deblur_s1_tiny", "sr2_s1_tiny"}) check_stage1<TestType>(n);
 }
 
 TEST_CASE("models: the loader reports every missing, unexpected and mis-shaped key by name", "[models]") {

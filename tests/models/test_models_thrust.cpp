@@ -31,18 +31,5 @@ TEST_CASE("models thrust: the full-width deblur S2 matches PyTorch stage by stag
 
 TEST_CASE("models thrust: Stage 1 matches PyTorch (deblur, SR x2)", "[models][thrust]") {
   nn::device_context<D> ctx;
-  for (std::string n : {"deblur_s1_tiny", "sr2_s1_tiny"}) {
-    const fixture fx(n);
-    const temp_file w = write_weights(fx);
-    const io::safetensors_file f(w.p);
-    const stage1<D> net(f, fx.v, fx.c);
-    nn::workspace<D> ws;
-    const host want = fx.get("output");
-    dev<D> x(fx.get("input")), gt(fx.get("gt")), out(want.s);
-    recorder<D> r;
-    net.forward(ws, x.cview(), gt.cview(), out.view(), r.fn());
-    INFO(n);
-    CHECK(max_abs_diff(r.t["ipr"], fx.get("ipr").v) <= 1e-5);
-    CHECK(max_abs_diff(out.values(), want.v) <= 1e-4);
-  }
+  for (std::string n : {"deblur_s1_tiny", "sr2_s1_tiny"}) check_stage1<D>(n);
 }

@@ -7,8 +7,8 @@
 //   softmax        per element of S: its row scaled by 1/(‖q_a‖·‖k_b‖)·temperature_j, then the
 //                  host's max / exp / sum (one thread per element, not per row);
 //   apply          with project_out W_o: (W_o·blockdiag(attn_j))·v — a C×C product batched over
-//                  the heads, then one GEMM accumulating into the output (the residual), then
-//                  the bias; without: attn_j·v_j as one strided-batched GEMM.
+//                  the heads, then one GEMM into the output (accumulating onto the residual
+//                  when asked), then the bias; without: attn_j·v_j as one strided-batched GEMM.
 #pragma once
 
 #include <cmath>
@@ -89,6 +89,7 @@ void attention_maps(workspace<B>& ws, cview qkv, cview temperature, std::size_t 
   require(qkv.dims.n == 1 && qkv.dims.c % 3 == 0, "channel_attention",
           "qkv must be (1, 3C, H, W), got " + shape_str(qkv.dims));
   const std::size_t C = qkv.dims.c / 3, N = qkv.dims.h * qkv.dims.w;
+  require(C > 0 && N > 0, "channel_attention", "empty qkv " + shape_str(qkv.dims));
   require(heads >= 1 && C % heads == 0, "channel_attention",
           diffbridge::detail::concat(C, " channels do not split into ", heads, " heads"));
   require(temperature.size() == heads, "channel_attention",

@@ -150,6 +150,7 @@ void conv2d(workspace<B>& ws, cview x, cview w, fview y, const conv_options& o =
   require(w.dims.c == Cin, "conv2d",
           "weight " + shape_str(w.dims) + " does not take input " + shape_str(x.dims));
   require_shape("conv2d", "output", y.dims, shape{x.dims.n, Cout, H, W});
+  require(Cin > 0 && H > 0 && W > 0, "conv2d", "empty input " + shape_str(x.dims));
   require(o.bias.raw() == nullptr || o.bias.size() == Cout, "conv2d",
           "bias size differs from Cout");
   for (std::size_t b = 0; b < x.dims.n; ++b)

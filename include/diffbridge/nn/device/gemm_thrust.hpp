@@ -134,6 +134,9 @@ struct device_gemm<thrust_backend> {
     cublasHandle_t h = device_context<thrust_backend>::handle_for_current_stream();
     const float alpha = 1.0f, beta = g.accumulate ? 1.0f : 0.0f;
     const auto ta = g.trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+    constexpr std::size_t int_max = 2147483647;  // cuBLAS takes int sizes and leading dims
+    if (std::max({g.m, g.n, g.k, g.lda, g.ldb, g.ldc, b.count}) > int_max)
+      throw invalid_input("device GEMM: a size or leading dimension exceeds 2^31 - 1");
     const int m = int(g.n), n = int(g.m), k = int(g.k);  // column-major Cᵀ (n×m)
     if (b.count == 1) {
       detail::cublas_check(cublasSgemm(h, ta, CUBLAS_OP_N, m, n, k, &alpha, g.b, int(g.ldb), g.a,
@@ -156,40 +159,12 @@ struct device_gemm<thrust_backend> {
   }
 
 #if THRUST_DEVICE_SYSTEM != THRUST_DEVICE_SYSTEM_CUDA
-  /// One product on host memory, threaded like the host operators: a long reduction into a small
-  /// C (attention's q·kᵀ: m = n = C/h, k = H·W) is split into chunks of 4096 along k, one product
-  /// per chunk on the OpenMP threads, the partials summed in chunk order; otherwise C is split
-  /// into tiles.
+  /// One product on host memory, threaded like the host operators: C is split into tiles, one
+  /// single-threaded product per tile on the OpenMP threads. (A long reduction into a small C —
+  /// attention's q·kᵀ — arrives already cut into chunks of K, nn/device/attention.hpp.)
   static void run_one(const gemm_args& g) {
-    constexpr std::size_t chunk = 4096;
-    if (g.k > 2 * chunk && g.m * g.n <= 65536) {
-      const std::size_t chunks = (g.k + chunk - 1) / chunk, mn = g.m * g.n;
-      thread_local std::vector<float> part;  // grows to the largest use, then is reused
-      if (part.size() < chunks * mn) part.resize(chunks * mn);
-      float* pp = part.data();
-      const auto n_chunks = static_cast<std::ptrdiff_t>(chunks);
-#if defined(_OPENMP)
-#pragma omp parallel for schedule(dynamic, 1)
-#endif
-      for (std::ptrdiff_t c = 0; c < n_chunks; ++c) {
-        const std::size_t k0 = std::size_t(c) * chunk;
-        gemm_args p = g;
-        p.k = std::min(chunk, g.k - k0), p.a = g.a + k0;
-        p.b = g.trans_b ? g.b + k0 : g.b + k0 * g.ldb;
-        p.c = pp + std::size_t(c) * mn, p.ldc = g.n, p.accumulate = false;
-        product(p);
-      }
-      for (std::size_t i = 0; i < g.m; ++i)
-        for (std::size_t j = 0; j < g.n; ++j) {
-          float s = 0;
-          for (std::size_t c = 0; c < chunks; ++c) s += pp[c * mn + i * g.n + j];
-          float& o = g.c[i * g.ldc + j];
-          o = g.accumulate ? o + s : s;
-        }
-      return;
-    }
-    // C in tiles of 512 columns (and, with fewer tiles than 2 per thread, blocks of >= 16 rows),
-    // one single-threaded product per tile on the OpenMP threads. The region is opened even for
+    // Tiles of 512 columns (and, with fewer tiles than 2 per thread, blocks of >= 16 rows). The
+    // region is opened even for
     // one tile: inside it Eigen does not start its own parallel GEMM, whose spin-waiting costs
     // more than it gains on the network's shapes (the host operators do the same, nn/exec.hpp).
     constexpr std::size_t nt = 512;

@@ -91,7 +91,7 @@ struct im2col3_fn {
   const float* x;
   float* col;
   std::size_t H, W, q0, nq;
-  // 32-bit index arithmetic: the block holds at most im2col_max_floats (2^26) values
+  // 32-bit index arithmetic: conv2d_image checks that the block has fewer than 2^32 values
   DIFFBRIDGE_HD void operator()(std::size_t i64) const {
     const std::uint32_t i = std::uint32_t(i64), n = std::uint32_t(nq), w = std::uint32_t(W);
     const std::uint32_t row = i / n, q = std::uint32_t(q0) + (i - row * n);

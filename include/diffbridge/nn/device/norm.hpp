@@ -1,8 +1,8 @@
 // Device paths of the per-pixel LayerNorm fused with the IPR modulation (layer_norm.hpp) and the
 // global mean (pool.hpp). LayerNorm: per-pixel statistics in double (partial sums over channel
 // groups, then per pixel), then one thread per element in float; the values agree with the host's
-// float two-pass statistics to rounding (not bit for bit). Mean: in double, a thread per plane
-// without a workspace, the two-launch row sums of reduce.hpp with one.
+// float two-pass statistics to rounding (not bit for bit). Mean: in double, the two-launch row
+// sums of reduce.hpp.
 #pragma once
 #include <cmath>
 #include <cstddef>
@@ -81,18 +81,6 @@ struct ln_apply_fn {
   }
 };
 
-/// Channel plane p: y[p] = mean of x[p·HW, (p + 1)·HW) in double.
-struct mean_fn {
-  const float* x;
-  float* y;
-  std::size_t HW;
-  DIFFBRIDGE_HD void operator()(std::size_t p) const {
-    double s = 0;
-    for (std::size_t i = 0; i < HW; ++i) s += x[p * HW + i];
-    y[p] = float(s / double(HW));
-  }
-};
-
 /// LayerNorm + modulation of (N, C, H, W) with raw parameter pointers (device memory): the
 /// statistics in double (partial sums over groups of ln_group channels, so a deep level with
 /// few pixels still fills the device), then one thread per element.
@@ -140,16 +128,6 @@ void layer_norm(cview x, cview weight, cview bias, fview y, cview k1 = {}, cview
                             ln_params{weight.raw(), bias.raw(), k1.raw(), k2.raw()});
 }
 
-/// Global mean over space on a device backend (see pool.hpp).
-template <class B>
-requires device_backend<B>
-void global_avg_pool(cview x, fview y) {
-  require_shape("global_avg_pool", "output", y.dims, shape{x.dims.n, x.dims.c, 1, 1});
-  const std::size_t HW = x.dims.h * x.dims.w;
-  require(HW > 0, "global_avg_pool", "empty input");
-  device::launch<B>(x.dims.n * x.dims.c, device::mean_fn{x.raw(), y.raw(), HW});
-}
-
 /// Global mean over space on a device backend, temporaries from ws: the planes summed by
 /// row_sum_lanes_of (a GPU thread per plane would run 65536 sequential additions).
 template <class B>
@@ -161,6 +139,15 @@ void global_avg_pool(workspace<B>& ws, cview x, fview y) {
   auto lanes = device::row_sum_lanes_of<B>(ws, x.raw(), planes, HW, false);
   device::launch<B>(planes, device::mean_lanes_fn{reinterpret_cast<const double*>(lanes.data()),
                                                   y.raw(), device::lanes_per_row(HW), HW});
+}
+
+/// Global mean over space on a device backend (see pool.hpp), with its own workspace (the
+/// network passes its pool to the overload above).
+template <class B>
+requires device_backend<B>
+void global_avg_pool(cview x, fview y) {
+  workspace<B> ws;
+  global_avg_pool<B>(ws, x, y);
 }
 
 }  // namespace diffbridge::nn

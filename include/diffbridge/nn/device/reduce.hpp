@@ -76,7 +76,8 @@ typename workspace<B>::lease row_sum_lanes_of(workspace<B>& ws, const float* x, 
                                               std::size_t N, bool square) {
   const std::size_t P = N < row_sum_slots ? N : row_sum_slots;
   const std::size_t G = P < row_sum_lanes ? P : row_sum_lanes;
-  auto part = ws.acquire(shape{1, 1, R * P, 2});  // doubles (leases are 256-B aligned)
+  auto part =
+      ws.acquire(shape{1, 1, R * P, 2});  // doubles (leases are aligned for any scalar type)
   auto lanes = ws.acquire(shape{1, 1, R * G, 2});
   double* pp = reinterpret_cast<double*>(part.data());
   double* lp = reinterpret_cast<double*>(lanes.data());

@@ -3,7 +3,7 @@
 // whole-image operators instead, each a GEMM or one functor launch:
 //   MDTA  t = LN1(x)·k1 + k2 → qkv = W_qkv·t (GEMM) → dwconv → maps → x += W_o·(attn·v) + b
 //   GDFN  t = LN2(x)·k1 + k2 → h = W_in·t (GEMM) → GELU(dw(h)[:F])·dw(h)[F:] → x += W_out·g + b
-// Temporaries come from the workspace (C + 3C + 3C or C + 2F + F channels of the image at most).
+// Temporaries come from the workspace (3C + 3C or C + 2F + F channels of the image at most).
 #pragma once
 
 #include <cstddef>
