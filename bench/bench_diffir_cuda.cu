@@ -7,7 +7,8 @@
 // With --graph the pass is also captured once into a CUDA graph (the pool allocates nothing in a
 // second pass, so the captured pass is replayable) and the replays are timed the same way:
 // graph_median_ms shows what the ≈ 1,160 kernel launches of a pass cost on their own.
-//   bench_diffir_cuda [--sizes 256,1024] [--reps 10] [--warmup 2] [--tf32] [--graph] [--out DIR]
+//   bench_diffir_cuda [--sizes 256,1024] [--reps 10] [--warmup 2] [--tf32] [--graph]
+//                     [--qk-chunk N] [--out DIR]      (N: columns per q·kᵀ partial product)
 // prints per size: size=N median_ms=... min_ms=... pool_MiB=... peak_live_MiB=...
 // device_used_MiB=... [graph_median_ms=... graph_min_ms=...] (--out DIR writes
 // DIR/output_cuda_N.npy, from a graph replay with --graph)
@@ -85,12 +86,14 @@ int main(int argc, char** argv) {
       tf32 = true;
     } else if (a == "--graph") {
       graph = true;
+    } else if (a == "--qk-chunk") {
+      diffbridge::nn::device::qk_chunk = count(next(), 16, 1u << 24);
     } else if (a == "--out") {
       out_dir = next();
     } else {
       std::fprintf(stderr,
                    "usage: bench_diffir_cuda [--sizes 256,1024] [--reps N] [--warmup N] [--tf32] "
-                   "[--graph] [--out DIR]\n");
+                   "[--graph] [--qk-chunk N] [--out DIR]\n");
       return 2;
     }
   }

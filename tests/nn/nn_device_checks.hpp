@@ -19,6 +19,8 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "diffbridge/nn/activation.hpp"
@@ -76,8 +78,8 @@ inline void check_pointwise(const std::vector<float>& got, const std::vector<flo
 
 /// f(backend tag) on D and on std; returns both outputs.
 template <class D, class F>
-std::pair<std::vector<float>, std::vector<float>> both(F&& f) {
-  return {f(D{}), f(std_backend{})};
+auto both(F&& f) {
+  return std::pair{f(D{}), f(std_backend{})};
 }
 
 template <class D>
@@ -232,28 +234,52 @@ void check_movement() {
 
 template <class D>
 void check_attention() {
-  for (std::size_t heads : {1u, 4u}) {
-    const host qkv = random_host({1, 24, 70, 71}, 31),
-               t = random_host({heads, 1, 1, 1}, 32, 0.5f, 2.0f),
-               pw = random_host({8, 8, 1, 1}, 33), pb = random_host({8, 1, 1, 1}, 34),
-               r = random_host({1, 8, 70, 71}, 35);
-    const auto [got, want] = both<D>([&](auto be) {
-      using BB = decltype(be);
-      nn::workspace<BB> ws;
-      dev<BB> q(qkv), td(t), o(shape{1, 8, 70, 71}), pwd(pw), pbd(pb), acc(r),
-          maps(shape{heads, 1, 8 / heads, 8 / heads});
-      nn::channel_attention<BB>(ws, q.cview(), td.cview(), heads, o.view());
-      nn::attention_maps<BB>(ws, q.cview(), td.cview(), heads, maps.view());
-      nn::attention_apply<BB>(ws, q.cview(), maps.cview(), heads, acc.view(), pwd.cview(),
-                              pbd.cview(), true);
-      auto v = o.values(), a = acc.values(), m = maps.values();
-      v.insert(v.end(), a.begin(), a.end());
-      v.insert(v.end(), m.begin(), m.end());
-      return v;
-    });
-    INFO("heads=" << heads);
-    CHECK(rel_err(got, want) <= 1e-5);
-  }
+  // q·kᵀ in chunks of 512 columns (10 chunks here) and of 64 (78 chunks, summed in groups first)
+  const std::size_t saved_chunk = nn::device::qk_chunk;
+  for (std::size_t chunk : {std::size_t(0), std::size_t(64)})
+    for (std::size_t heads : {1u, 4u}) {
+      nn::device::qk_chunk = chunk;
+      INFO("qk_chunk=" << chunk);
+      const host qkv = random_host({1, 24, 70, 71}, 31),
+                 t = random_host({heads, 1, 1, 1}, 32, 0.5f, 2.0f),
+                 pw = random_host({8, 8, 1, 1}, 33), pb = random_host({8, 1, 1, 1}, 34),
+                 r = random_host({1, 8, 70, 71}, 35);
+      const auto [got, want] = both<D>([&](auto be) {
+        using BB = decltype(be);
+        nn::workspace<BB> ws;
+        dev<BB> q(qkv), td(t), o(shape{1, 8, 70, 71}), pwd(pw), pbd(pb), acc(r),
+            maps(shape{heads, 1, 8 / heads, 8 / heads});
+        nn::channel_attention<BB>(ws, q.cview(), td.cview(), heads, o.view());
+        nn::attention_maps<BB>(ws, q.cview(), td.cview(), heads, maps.view());
+        nn::attention_apply<BB>(ws, q.cview(), maps.cview(), heads, acc.view(), pwd.cview(),
+                                pbd.cview(), true);
+        auto v = o.values(), a = acc.values(), m = maps.values();
+        v.insert(v.end(), a.begin(), a.end());
+        v.insert(v.end(), m.begin(), m.end());
+        return v;
+      });
+      INFO("heads=" << heads);
+      CHECK(rel_err(got, want) <= 1e-5);
+      // the block's fused path: the depthwise conv that makes q, k, v also sums q² and k² (partial
+      // sums per strip of rows, reduced by a tree) — against dwconv, then the maps, on the oracle
+      const host w = random_host({24, 1, 3, 3}, 36), wb = random_host({24, 1, 1, 1}, 37);
+      const auto [fgot, fwant] = both<D>([&](auto be) {
+        using BB = decltype(be);
+        nn::workspace<BB> ws;
+        dev<BB> a(qkv), td(t), wd(w), bd(wb), b(qkv.s), maps(shape{heads, 1, 8 / heads, 8 / heads});
+        if constexpr (std::is_same_v<BB, std_backend>) {
+          nn::depthwise_conv3x3<BB>(a.cview(), wd.cview(), b.view(), bd.cview());
+          nn::attention_maps<BB>(ws, b.cview(), td.cview(), heads, maps.view());
+        } else {
+          nn::qkv_dwconv_attention_maps<BB>(ws, a.cview(), wd.cview(), bd.cview(), b.view(),
+                                            td.cview(), heads, maps.view());
+        }
+        return std::pair{b.values(), maps.values()};
+      });
+      check_pointwise(fgot.first, fwant.first);
+      CHECK(rel_err(fgot.second, fwant.second) <= 1e-5);
+    }
+  nn::device::qk_chunk = saved_chunk;
 }
 
 /// Random block weights (C = 16, F = 35, 2 heads, every bias present when `bias`).

@@ -160,7 +160,10 @@ void linear(cview x, cview w, cview bias, fview y, bool leaky = false) {
   g.m = N, g.n = out, g.k = in, g.a = x.raw(), g.lda = in, g.b = w.raw(), g.ldb = in;
   g.c = y.raw(), g.ldc = out, g.trans_b = true;
   device::gemm<B>(g);
-  device::launch<B>(N * out, device::linear_epilogue_fn{bias.raw(), y.raw(), out, leaky});
+  // without bias and activation the epilogue would only turn −0 into +0: not launched (the IPR
+  // kernels of every block, 2 launches per block)
+  if (bias.raw() || leaky)
+    device::launch<B>(N * out, device::linear_epilogue_fn{bias.raw(), y.raw(), out, leaky});
 }
 
 }  // namespace diffbridge::nn

@@ -86,6 +86,45 @@ typename workspace<B>::lease row_sum_lanes_of(workspace<B>& ws, const float* x, 
   return lanes;
 }
 
+/// Values per thread of a partial-sum tree step: loaded at once (one memory round trip, not a
+/// chain of dependent loads), then added pairwise.
+inline constexpr std::size_t tree_fan = 16;
+
+/// out[r·Q + q] = Σ in[r·P + q·tree_fan + i], i < tree_fan (those < P), pairwise;
+/// Q = ⌈P / tree_fan⌉.
+struct tree_step_fn {
+  const double* in;
+  double* out;
+  std::size_t P, Q;
+  DIFFBRIDGE_HD void operator()(std::size_t it) const {
+    const std::size_t r = it / Q, q = it - r * Q, i0 = q * tree_fan;
+    const double* p = in + r * P + i0;
+    double v[tree_fan];
+    for (std::size_t i = 0; i < tree_fan; ++i) v[i] = i0 + i < P ? p[i] : 0.0;
+    for (std::size_t w = tree_fan / 2; w > 0; w /= 2)
+      for (std::size_t i = 0; i < w; ++i) v[i] += v[i + w];
+    out[it] = v[0];
+  }
+};
+
+/// R rows of P partial sums (double, at x) reduced by tree steps to G ≤ tree_fan values per row:
+/// a buffer of R·G doubles from ws, to be finished by row_lane_total(…, G, r).
+template <class B>
+typename workspace<B>::lease tree_reduce_rows(workspace<B>& ws, const double* x, std::size_t R,
+                                              std::size_t P, std::size_t& G) {
+  typename workspace<B>::lease cur;
+  const double* in = x;
+  do {
+    const std::size_t Q = (P + tree_fan - 1) / tree_fan;
+    auto next = ws.acquire(shape{1, 1, R * Q, 2});  // doubles
+    double* out = reinterpret_cast<double*>(next.data());
+    launch<B>(R * Q, tree_step_fn{in, out, P, Q});
+    cur = std::move(next), in = out, P = Q;
+  } while (P > tree_fan);
+  G = P;
+  return cur;
+}
+
 /// G for rows of length N (see row_sum_lanes_of).
 constexpr std::size_t lanes_per_row(std::size_t N) noexcept {
   const std::size_t P = N < row_sum_slots ? N : row_sum_slots;

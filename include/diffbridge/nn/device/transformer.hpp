@@ -1,7 +1,8 @@
 // Device path of the DIRformer's block (transformer.hpp). The host runs the head of MDTA / GDFN
 // as a line-buffer chain (row_pipeline.hpp) sized for CPU caches; on a device the chain is
 // whole-image operators instead, each a GEMM or one functor launch:
-//   MDTA  t = LN1(x)·k1 + k2 → qkv = W_qkv·t (GEMM) → dwconv → maps → x += W_o·(attn·v) + b
+//   MDTA  t = LN1(x)·k1 + k2 → qkv = W_qkv·t (GEMM) → dwconv (+ Σq², Σk²) → maps →
+//         x += W_o·(attn·v) + b
 //   GDFN  t = LN2(x)·k1 + k2 → h = W_in·t (GEMM) → GELU(dw(h)[:F])·dw(h)[F:] → x += W_out·g + b
 // Temporaries come from the workspace (3C + 3C or C + 2F + F channels of the image at most).
 #pragma once
@@ -50,11 +51,11 @@ void mdta_residual(workspace<B>& ws, fview x, const ln_params& ln, const mdta_we
   conv2d<B>(ws, t.view(), w.qkv, a, {w.qkv_bias});
   t.release();
   auto b = ws.acquire(shape{1, 3 * C, H, W});
-  depthwise_conv3x3<B>(a.view(), w.qkv_dw, b, w.qkv_dw_bias);
-  a.release();
   const std::size_t d = C / w.heads;
   auto maps = ws.acquire(shape{w.heads, 1, d, d});
-  attention_maps<B>(ws, b.view(), w.temperature, w.heads, maps);
+  qkv_dwconv_attention_maps<B>(ws, a.view(), w.qkv_dw, w.qkv_dw_bias, b, w.temperature, w.heads,
+                               maps);
+  a.release();
   attention_apply<B>(ws, b.view(), maps.view(), w.heads, x, w.proj, w.proj_bias, true);
 }
 
