@@ -6,7 +6,7 @@
 //   epilogue  bias before an overwriting GEMM (then accumulate) or after an accumulating one,
 //         then LeakyReLU — the host operator's order;
 //   depthwise 3×3 (and the GDFN gate GELU(dw(x)[f])·dw(x)[F + f]): one thread per run of 4
-//         pixels and strip of 4 rows (1 for the gate), its inputs loaded at once, the nine products
+//         pixels and strip of 4 rows (2 for the gate), its inputs loaded at once, the nine products
 //         grouped as the host's dw_row, so the values are equal (up to FMA contraction under nvcc);
 //         optionally Σ y² per thread for the attention's norms.
 #pragma once
@@ -37,10 +37,12 @@ inline constexpr std::uint32_t dw_run = 4;
 
 /// Rows per thread of the depthwise conv: its dw_strip + 2 input rows (dw_run + 2 values each)
 /// are loaded at once, then the dw_strip × dw_run outputs computed — 2.25 loads per output instead
-/// of 4.5 for a single row, and all of a thread's loads in flight together. On an H100 (whole
-/// network, fp32, 256²) 4 rows beat 1 and 16 (a chain of dependent row loads per thread leaves
-/// the memory system idle); the GELU gate, with two planes per thread, is fastest with 1.
-inline constexpr std::uint32_t dw_strip = 4, dw_gate_strip = 1;
+/// of 4.5 for a single row, and all of a thread's loads in flight together. Measured on an H100
+/// (deblur S2, 256², fp32, Nsight Compute): the plain conv takes 0.99 ms per pass with 4 rows, 1.19
+/// with 1, 1.26 with 16 (a chain of dependent row loads per thread leaves the memory system idle),
+/// and the network is equally fast with 8; the GELU gate, two planes per thread, is fastest with 2
+/// (the network 0.3 ms faster than with 1 at 256², 0.8 ms at 1024²; 4 and 16 rows slower than 1).
+inline constexpr std::uint32_t dw_strip = 4, dw_gate_strip = 2;
 
 /// The inputs of a depthwise thread: rows y0 − 1 … y0 + R of plane p at columns x0 − 1 …
 /// x0 + dw_run (zeros outside the image).

@@ -90,17 +90,17 @@ typename workspace<B>::lease row_sum_lanes_of(workspace<B>& ws, const float* x, 
 /// chain of dependent loads), then added pairwise.
 inline constexpr std::size_t tree_fan = 16;
 
-/// out[r·Q + q] = Σ in[r·P + q·tree_fan + i], i < tree_fan (those < P), pairwise;
-/// Q = ⌈P / tree_fan⌉.
+/// out[r·Q + q] = Σ in[r·P + q + i·Q], i < tree_fan (those < P), pairwise; Q = ⌈P / tree_fan⌉.
+/// Thread q's values are Q apart, so adjacent threads read adjacent addresses.
 struct tree_step_fn {
   const double* in;
   double* out;
   std::size_t P, Q;
   DIFFBRIDGE_HD void operator()(std::size_t it) const {
-    const std::size_t r = it / Q, q = it - r * Q, i0 = q * tree_fan;
-    const double* p = in + r * P + i0;
+    const std::size_t r = it / Q, q = it - r * Q;
+    const double* p = in + r * P + q;
     double v[tree_fan];
-    for (std::size_t i = 0; i < tree_fan; ++i) v[i] = i0 + i < P ? p[i] : 0.0;
+    for (std::size_t i = 0; i < tree_fan; ++i) v[i] = q + i * Q < P ? p[i * Q] : 0.0;
     for (std::size_t w = tree_fan / 2; w > 0; w /= 2)
       for (std::size_t i = 0; i < w; ++i) v[i] += v[i + w];
     out[it] = v[0];
