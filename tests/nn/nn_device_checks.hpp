@@ -389,6 +389,28 @@ void check_errors() {
   CHECK_THROWS_AS(nn::pad_bottom_right<D>(u.cview(), p.view(), nn::pad_mode::reflect),
                   invalid_input);
   CHECK_THROWS_AS(nn::layer_norm<D>(x.cview(), t.cview(), {}, x.view()), invalid_input);
+  // a bias or accumulation without project_out (device and host); the fused depthwise + maps
+  // with a weight of the wrong channel count
+  const host q3 = random_host({1, 6, 4, 4}, 9), m1 = random_host({1, 1, 2, 2}, 10),
+             o2 = random_host({1, 2, 4, 4}, 11), b2 = random_host({2, 1, 1, 1}, 12);
+  auto apply_errors = [&](auto be) {
+    using BB = decltype(be);
+    nn::workspace<BB> wsb;
+    dev<BB> qd(q3), md(m1), od(o2), bd(b2);
+    CHECK_THROWS_AS(
+        nn::attention_apply<BB>(wsb, qd.cview(), md.cview(), 1, od.view(), {}, bd.cview()),
+        invalid_input);
+    CHECK_THROWS_AS(
+        nn::attention_apply<BB>(wsb, qd.cview(), md.cview(), 1, od.view(), {}, {}, true),
+        invalid_input);
+  };
+  apply_errors(D{});
+  apply_errors(std_backend{});
+  dev<D> qd(q3), qo(q3), md(m1), t1(random_host({1, 1, 1, 1}, 13)),
+      w5c(random_host({5, 1, 3, 3}, 14));
+  CHECK_THROWS_AS(nn::qkv_dwconv_attention_maps<D>(ws, qd.cview(), w5c.cview(), {}, qo.view(),
+                                                   t1.cview(), 1, md.view()),
+                  invalid_input);
 }
 
 }  // namespace nndev

@@ -23,10 +23,13 @@ inline constexpr float l2_normalize_eps = 1e-12f;
 /// attn (heads, 1, d, d) = softmax((q̂ k̂ᵀ)·temperature) of qkv (1, 3C, H, W).
 template <class B>
 void attention_maps(workspace<B>& ws, cview qkv, cview temperature, std::size_t heads, fview attn) {
-  require(qkv.dims.n == 1 && qkv.dims.c % 3 == 0, "channel_attention", "qkv must be (1, 3C, H, W), got " + shape_str(qkv.dims));
+  require(qkv.dims.n == 1 && qkv.dims.c % 3 == 0, "channel_attention",
+          "qkv must be (1, 3C, H, W), got " + shape_str(qkv.dims));
   const std::size_t C = qkv.dims.c / 3, N = qkv.dims.h * qkv.dims.w;
-  require(heads >= 1 && C % heads == 0, "channel_attention", diffbridge::detail::concat(C, " channels do not split into ", heads, " heads"));
-  require(temperature.size() == heads, "channel_attention", "temperature must hold one value per head");
+  require(heads >= 1 && C % heads == 0, "channel_attention",
+          diffbridge::detail::concat(C, " channels do not split into ", heads, " heads"));
+  require(temperature.size() == heads, "channel_attention",
+          "temperature must hold one value per head");
   const std::size_t d = C / heads, chunk = 4096, chunks = (N + chunk - 1) / chunk;
   require_shape("channel_attention", "attention maps", attn.dims, shape{heads, 1, d, d});
   auto norms = ws.acquire(shape{1, 1, 1, 2 * C});
@@ -42,7 +45,8 @@ void attention_maps(workspace<B>& ws, cview qkv, cview temperature, std::size_t 
     for (; i + 8 <= N; i += 8)
       for (std::size_t l = 0; l < 8; ++l) acc[l] += double(s[i + l]) * double(s[i + l]);
     for (; i < N; ++i) acc[0] += double(s[i]) * double(s[i]);
-    const double sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    const double sum =
+        ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
     nrm[r] = std::max(float(std::sqrt(sum)), l2_normalize_eps);
   });
   // partial q kᵀ per (head, chunk)
@@ -76,12 +80,16 @@ void attention_maps(workspace<B>& ws, cview qkv, cview temperature, std::size_t 
 ///   with `proj` [C, C, 1, 1]: out (+)= proj·(attn·v) + bias — the attention output then only
 ///   exists one tile at a time (per-thread scratch), fused with MDTA's project_out.
 template <class B>
-void attention_apply(workspace<B>& ws, cview qkv, cview attn, std::size_t heads, fview out, cview proj = {},
-                     cview bias = {}, bool accumulate = false) {
+void attention_apply(workspace<B>& ws, cview qkv, cview attn, std::size_t heads, fview out,
+                     cview proj = {}, cview bias = {}, bool accumulate = false) {
   const std::size_t C = qkv.dims.c / 3, N = qkv.dims.h * qkv.dims.w, d = C / heads;
   require_shape("channel_attention", "output", out.dims, shape{1, C, qkv.dims.h, qkv.dims.w});
-  require(proj.raw() == nullptr || proj.size() == C * C, "channel_attention", "project_out must be [C, C, 1, 1]");
-  require(bias.raw() == nullptr || bias.size() == C, "channel_attention", "bias size differs from C");
+  require(proj.raw() == nullptr || proj.size() == C * C, "channel_attention",
+          "project_out must be [C, C, 1, 1]");
+  require(bias.raw() == nullptr || bias.size() == C, "channel_attention",
+          "bias size differs from C");
+  require(proj.raw() != nullptr || (bias.raw() == nullptr && !accumulate), "channel_attention",
+          "a bias or accumulation needs project_out");
   const bool fused = proj.raw() != nullptr;
   const std::size_t nt = std::min<std::size_t>(N, 1024), tiles = (N + nt - 1) / nt;
   typename workspace<B>::lease tmp;
@@ -114,9 +122,11 @@ void attention_apply(workspace<B>& ws, cview qkv, cview attn, std::size_t heads,
 
 /// qkv (1, 3C, H, W) → out (1, C, H, W) = attention(q, k, v); temperature [heads].
 template <class B>
-void channel_attention(workspace<B>& ws, cview qkv, cview temperature, std::size_t heads, fview out) {
+void channel_attention(workspace<B>& ws, cview qkv, cview temperature, std::size_t heads,
+                       fview out) {
   require(heads >= 1 && qkv.dims.c % 3 == 0 && (qkv.dims.c / 3) % heads == 0, "channel_attention",
-          diffbridge::detail::concat("qkv ", shape_str(qkv.dims), " does not split into ", heads, " heads"));
+          diffbridge::detail::concat("qkv ", shape_str(qkv.dims), " does not split into ", heads,
+                                     " heads"));
   const std::size_t d = qkv.dims.c / 3 / heads;
   auto attn = ws.acquire(shape{heads, 1, d, d});
   attention_maps<B>(ws, qkv, temperature, heads, attn);

@@ -234,6 +234,8 @@ void attention_apply(workspace<B>& ws, cview qkv, cview attn, std::size_t heads,
           "project_out must be [C, C, 1, 1]");
   require(bias.raw() == nullptr || bias.size() == C, "channel_attention",
           "bias size differs from C");
+  require(proj.raw() != nullptr || (bias.raw() == nullptr && !accumulate), "channel_attention",
+          "a bias or accumulation needs project_out");
   const float* v = qkv.raw() + 2 * C * N;
   if (proj.raw() == nullptr) {  // attn_j·v_j per head into out
     gemm_args g;
