@@ -389,8 +389,8 @@ void check_errors() {
   CHECK_THROWS_AS(nn::pad_bottom_right<D>(u.cview(), p.view(), nn::pad_mode::reflect),
                   invalid_input);
   CHECK_THROWS_AS(nn::layer_norm<D>(x.cview(), t.cview(), {}, x.view()), invalid_input);
-  // a bias or accumulation without project_out (device and host); the fused depthwise + maps
-  // with a weight of the wrong channel count
+  // no heads, or a bias or accumulation without project_out (device and host); the fused
+  // depthwise + maps with a weight of the wrong channel count
   const host q3 = random_host({1, 6, 4, 4}, 9), m1 = random_host({1, 1, 2, 2}, 10),
              o2 = random_host({1, 2, 4, 4}, 11), b2 = random_host({2, 1, 1, 1}, 12);
   auto apply_errors = [&](auto be) {
@@ -403,6 +403,8 @@ void check_errors() {
     CHECK_THROWS_AS(
         nn::attention_apply<BB>(wsb, qd.cview(), md.cview(), 1, od.view(), {}, {}, true),
         invalid_input);
+    CHECK_THROWS_AS(nn::attention_apply<BB>(wsb, qd.cview(), md.cview(), 0, od.view()),
+                    invalid_input);  // no heads
   };
   apply_errors(D{});
   apply_errors(std_backend{});

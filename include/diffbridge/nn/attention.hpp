@@ -75,14 +75,13 @@ void attention_maps(workspace<B>& ws, cview qkv, cview temperature, std::size_t 
   });
 }
 
-/// Applies the maps to v (channels [2C, 3C) of qkv), column tile by column tile:
-///   without `proj`: out = attn·v;
-///   with `proj` [C, C, 1, 1]: out (+)= proj·(attn·v) + bias — the attention output then only
-///   exists one tile at a time (per-thread scratch), fused with MDTA's project_out.
-template <class B>
-void attention_apply(workspace<B>& ws, cview qkv, cview attn, std::size_t heads, fview out,
-                     cview proj = {}, cview bias = {}, bool accumulate = false) {
-  const std::size_t C = qkv.dims.c / 3, N = qkv.dims.h * qkv.dims.w, d = C / heads;
+/// The arguments of attention_apply checked (every backend); returns C.
+inline std::size_t check_apply_args(cview qkv, cview attn, std::size_t heads, fview out, cview proj,
+                                    cview bias, bool accumulate) {
+  require(qkv.dims.n == 1 && qkv.dims.c % 3 == 0 && heads >= 1 && (qkv.dims.c / 3) % heads == 0,
+          "channel_attention", "qkv " + shape_str(qkv.dims) + " does not split into heads");
+  const std::size_t C = qkv.dims.c / 3, d = C / heads;
+  require_shape("channel_attention", "attention maps", attn.dims, shape{heads, 1, d, d});
   require_shape("channel_attention", "output", out.dims, shape{1, C, qkv.dims.h, qkv.dims.w});
   require(proj.raw() == nullptr || proj.size() == C * C, "channel_attention",
           "project_out must be [C, C, 1, 1]");
@@ -90,6 +89,18 @@ void attention_apply(workspace<B>& ws, cview qkv, cview attn, std::size_t heads,
           "bias size differs from C");
   require(proj.raw() != nullptr || (bias.raw() == nullptr && !accumulate), "channel_attention",
           "a bias or accumulation needs project_out");
+  return C;
+}
+
+/// Applies the maps to v (channels [2C, 3C) of qkv), column tile by column tile:
+///   without `proj`: out = attn·v;
+///   with `proj` [C, C, 1, 1]: out (+)= proj·(attn·v) + bias — the attention output then only
+///   exists one tile at a time (per-thread scratch), fused with MDTA's project_out.
+template <class B>
+void attention_apply(workspace<B>& ws, cview qkv, cview attn, std::size_t heads, fview out,
+                     cview proj = {}, cview bias = {}, bool accumulate = false) {
+  const std::size_t C = check_apply_args(qkv, attn, heads, out, proj, bias, accumulate);
+  const std::size_t N = qkv.dims.h * qkv.dims.w, d = C / heads;
   const bool fused = proj.raw() != nullptr;
   const std::size_t nt = std::min<std::size_t>(N, 1024), tiles = (N + nt - 1) / nt;
   typename workspace<B>::lease tmp;

@@ -225,17 +225,8 @@ template <class B>
 requires device_backend<B>
 void attention_apply(workspace<B>& ws, cview qkv, cview attn, std::size_t heads, fview out,
                      cview proj = {}, cview bias = {}, bool accumulate = false) {
-  require(qkv.dims.n == 1 && qkv.dims.c % 3 == 0 && heads >= 1 && (qkv.dims.c / 3) % heads == 0,
-          "channel_attention", "qkv " + shape_str(qkv.dims) + " does not split into heads");
-  const std::size_t C = qkv.dims.c / 3, N = qkv.dims.h * qkv.dims.w, d = C / heads;
-  require_shape("channel_attention", "attention maps", attn.dims, shape{heads, 1, d, d});
-  require_shape("channel_attention", "output", out.dims, shape{1, C, qkv.dims.h, qkv.dims.w});
-  require(proj.raw() == nullptr || proj.size() == C * C, "channel_attention",
-          "project_out must be [C, C, 1, 1]");
-  require(bias.raw() == nullptr || bias.size() == C, "channel_attention",
-          "bias size differs from C");
-  require(proj.raw() != nullptr || (bias.raw() == nullptr && !accumulate), "channel_attention",
-          "a bias or accumulation needs project_out");
+  const std::size_t C = check_apply_args(qkv, attn, heads, out, proj, bias, accumulate);
+  const std::size_t N = qkv.dims.h * qkv.dims.w, d = C / heads;
   const float* v = qkv.raw() + 2 * C * N;
   if (proj.raw() == nullptr) {  // attn_j·v_j per head into out
     gemm_args g;
