@@ -390,7 +390,7 @@ void check_errors() {
                   invalid_input);
   CHECK_THROWS_AS(nn::layer_norm<D>(x.cview(), t.cview(), {}, x.view()), invalid_input);
   // no heads, or a bias or accumulation without project_out (device and host); the fused
-  // depthwise + maps with a weight of the wrong channel count
+  // depthwise + maps with a weight of the wrong channel count, or in place
   const host q3 = random_host({1, 6, 4, 4}, 9), m1 = random_host({1, 1, 2, 2}, 10),
              o2 = random_host({1, 2, 4, 4}, 11), b2 = random_host({2, 1, 1, 1}, 12);
   auto apply_errors = [&](auto be) {
@@ -413,6 +413,12 @@ void check_errors() {
   CHECK_THROWS_AS(nn::qkv_dwconv_attention_maps<D>(ws, qd.cview(), w5c.cview(), {}, qo.view(),
                                                    t1.cview(), 1, md.view()),
                   invalid_input);
+  dev<D> w6c(random_host({6, 1, 3, 3}, 15));  // in place: the output overlaps the input
+  CHECK_THROWS_AS(nn::qkv_dwconv_attention_maps<D>(ws, qd.cview(), w6c.cview(), {}, qd.view(),
+                                                   t1.cview(), 1, md.view()),
+                  invalid_input);
+  CHECK_NOTHROW(nn::qkv_dwconv_attention_maps<D>(ws, qd.cview(), w6c.cview(), {}, qo.view(),
+                                                 t1.cview(), 1, md.view()));
 }
 
 }  // namespace nndev

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <utility>
 
 #include "diffbridge/nn/check.hpp"
 #include "diffbridge/nn/exec.hpp"
@@ -20,18 +21,28 @@ namespace diffbridge::nn {
 
 inline constexpr float l2_normalize_eps = 1e-12f;
 
-/// attn (heads, 1, d, d) = softmax((q̂ k̂ᵀ)·temperature) of qkv (1, 3C, H, W).
-template <class B>
-void attention_maps(workspace<B>& ws, cview qkv, cview temperature, std::size_t heads, fview attn) {
+/// The arguments of attention_maps checked (every backend); returns (C, d).
+inline std::pair<std::size_t, std::size_t> check_maps_args(cview qkv, cview temperature,
+                                                           std::size_t heads, fview attn) {
   require(qkv.dims.n == 1 && qkv.dims.c % 3 == 0, "channel_attention",
           "qkv must be (1, 3C, H, W), got " + shape_str(qkv.dims));
   const std::size_t C = qkv.dims.c / 3, N = qkv.dims.h * qkv.dims.w;
+  require(C > 0 && N > 0, "channel_attention", "empty qkv " + shape_str(qkv.dims));
   require(heads >= 1 && C % heads == 0, "channel_attention",
           diffbridge::detail::concat(C, " channels do not split into ", heads, " heads"));
   require(temperature.size() == heads, "channel_attention",
           "temperature must hold one value per head");
-  const std::size_t d = C / heads, chunk = 4096, chunks = (N + chunk - 1) / chunk;
+  const std::size_t d = C / heads;
   require_shape("channel_attention", "attention maps", attn.dims, shape{heads, 1, d, d});
+  return {C, d};
+}
+
+/// attn (heads, 1, d, d) = softmax((q̂ k̂ᵀ)·temperature) of qkv (1, 3C, H, W).
+template <class B>
+void attention_maps(workspace<B>& ws, cview qkv, cview temperature, std::size_t heads, fview attn) {
+  const std::pair<std::size_t, std::size_t> Cd = check_maps_args(qkv, temperature, heads, attn);
+  const std::size_t C = Cd.first, d = Cd.second, N = qkv.dims.h * qkv.dims.w, chunk = 4096;
+  const std::size_t chunks = (N + chunk - 1) / chunk;
   auto norms = ws.acquire(shape{1, 1, 1, 2 * C});
   auto part = ws.acquire(shape{heads, chunks, d, d});
   const float* q = qkv.raw();

@@ -17,7 +17,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <utility>
 
 #include "diffbridge/core/host_device.hpp"
 #include "diffbridge/nn/attention.hpp"
@@ -62,18 +61,13 @@ struct chunk_groups_fn {
   std::size_t dd, chunks, G;
   DIFFBRIDGE_HD void operator()(std::size_t it) const {
     const std::size_t jg = it / dd, e = it - jg * dd, j = jg / G, g = jg - j * G;
-    const std::size_t c0 = g * tree_fan;
-    const float* p = part + (j * chunks + c0) * dd + e;
-    float v[tree_fan];
-    for (std::size_t i = 0; i < tree_fan; ++i) v[i] = c0 + i < chunks ? p[i * dd] : 0.0f;
-    for (std::size_t w = tree_fan / 2; w > 0; w /= 2)
-      for (std::size_t i = 0; i < w; ++i) v[i] += v[i + w];
-    out[it] = v[0];
+    const std::size_t c0 = g * tree_fan, n = chunks - c0 < tree_fan ? chunks - c0 : tree_fan;
+    out[it] = pairwise_sum(part + (j * chunks + c0) * dd + e, dd, n);
   }
 };
 
 /// Element it = (j·d + a)·d + b of the scaled scores: Σ_c part[(j·chunks + c)·dd + a·d + b]
-/// (four interleaved sums, so that four loads are in flight) / (‖q_a‖·‖k_b‖) · temperature_j.
+/// (chunks ≤ tree_fan, summed pairwise) / (‖q_a‖·‖k_b‖) · temperature_j.
 struct scaled_scores_fn {
   const float* part;
   float* out;
@@ -82,13 +76,7 @@ struct scaled_scores_fn {
   std::size_t C, d, chunks;
   DIFFBRIDGE_HD void operator()(std::size_t it) const {
     const std::size_t dd = d * d, j = it / dd, e = it - j * dd, a = e / d, b = e - a * d;
-    const float* p = part + j * chunks * dd + e;
-    float a4[4] = {0, 0, 0, 0};
-    std::size_t c = 0;
-    for (; c + 4 <= chunks; c += 4)
-      for (std::size_t l = 0; l < 4; ++l) a4[l] += p[(c + l) * dd];
-    for (; c < chunks; ++c) a4[0] += p[c * dd];
-    const float s = (a4[0] + a4[1]) + (a4[2] + a4[3]);
+    const float s = pairwise_sum(part + j * chunks * dd + e, dd, chunks);
     out[it] = s / (nrm[j * d + a] * nrm[C + j * d + b]) * temp[j];
   }
 };
@@ -115,22 +103,6 @@ struct softmax_fn {
 namespace diffbridge::nn {
 
 namespace device {
-
-/// Checks qkv / temperature / attn of the attention maps; returns (C, d).
-inline std::pair<std::size_t, std::size_t> check_maps_args(cview qkv, cview temperature,
-                                                           std::size_t heads, fview attn) {
-  require(qkv.dims.n == 1 && qkv.dims.c % 3 == 0, "channel_attention",
-          "qkv must be (1, 3C, H, W), got " + shape_str(qkv.dims));
-  const std::size_t C = qkv.dims.c / 3, N = qkv.dims.h * qkv.dims.w;
-  require(C > 0 && N > 0, "channel_attention", "empty qkv " + shape_str(qkv.dims));
-  require(heads >= 1 && C % heads == 0, "channel_attention",
-          diffbridge::detail::concat(C, " channels do not split into ", heads, " heads"));
-  require(temperature.size() == heads, "channel_attention",
-          "temperature must hold one value per head");
-  const std::size_t d = C / heads;
-  require_shape("channel_attention", "attention maps", attn.dims, shape{heads, 1, d, d});
-  return {C, d};
-}
 
 /// The maps from qkv and the norms nrm (2C floats: ‖q_a‖, then ‖k_b‖), arguments checked.
 template <class B>
@@ -179,7 +151,7 @@ void attention_maps_normed(workspace<B>& ws, cview qkv, const float* nrm, cview 
 template <class B>
 requires device_backend<B>
 void attention_maps(workspace<B>& ws, cview qkv, cview temperature, std::size_t heads, fview attn) {
-  const auto [C, d] = device::check_maps_args(qkv, temperature, heads, attn);
+  const auto [C, d] = check_maps_args(qkv, temperature, heads, attn);
   const std::size_t N = qkv.dims.h * qkv.dims.w;
   auto norms = ws.acquire(shape{1, 1, 1, 2 * C});
   {
@@ -201,8 +173,11 @@ void qkv_dwconv_attention_maps(workspace<B>& ws, cview a, cview w, cview bias, f
   require_shape("qkv_dwconv", "weight", w.dims, shape{a.dims.c, 1, 3, 3});
   require(bias.raw() == nullptr || bias.size() == a.dims.c, "qkv_dwconv",
           "bias size differs from 3C");
-  const auto [C, d] = device::check_maps_args(a, temperature, heads, attn);
+  const auto [C, d] = check_maps_args(a, temperature, heads, attn);
   require(a.size() < (std::size_t(1) << 32), "qkv_dwconv", "tensor too large (2^32 elements)");
+  const auto ia = std::uintptr_t(a.raw()), ib = std::uintptr_t(b.raw());
+  require(ib + b.size() * sizeof(float) <= ia || ia + a.size() * sizeof(float) <= ib, "qkv_dwconv",
+          "the output overlaps the input (the depthwise conv cannot run in place)");
   const auto g = device::dw_grid::of(a.dims.h, a.dims.w, device::dw_strip);
   const std::size_t cells = std::size_t(g.strips) * g.runs;
   auto sq = ws.acquire(shape{1, 1, 2 * C * cells, 2});  // doubles

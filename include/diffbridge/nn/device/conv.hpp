@@ -96,9 +96,10 @@ struct dw_grid {
 };
 
 /// Depthwise 3×3 of (N, C, H, W), one strip (dw_strip rows) of one run per thread (grid made
-/// with R = dw_strip). With `sq`, the thread also
-/// writes Σ y² (double, its outputs in row order) of planes p < sq_planes to sq[p·cells + slot]
-/// (cells = strips·runs) — the partial sums of the attention's ‖q‖ and ‖k‖.
+/// with R = dw_strip). With `sq`, a thread of a plane p < sq_planes also writes Σ y² of its
+/// outputs (double, in row order) to sq[p·cells + slot] (cells = strips·runs) — the partial sums
+/// of the attention's ‖q‖ and ‖k‖. Every thread sums the squares, needed or not: a per-output test
+/// of whether they are needed made the network 5% slower on an H100 (1024², fp32: 170.6 → 179 ms).
 struct dw_fn {
   const float *x, *w, *b;
   float* y;

@@ -164,9 +164,9 @@ struct device_gemm<thrust_backend> {
   /// attention's q·kᵀ — arrives already cut into chunks of K, nn/device/attention.hpp.)
   static void run_one(const gemm_args& g) {
     // Tiles of 512 columns (and, with fewer tiles than 2 per thread, blocks of >= 16 rows). The
-    // region is opened even for
-    // one tile: inside it Eigen does not start its own parallel GEMM, whose spin-waiting costs
-    // more than it gains on the network's shapes (the host operators do the same, nn/exec.hpp).
+    // region is opened even for one tile: inside it Eigen does not start its own parallel GEMM,
+    // whose spin-waiting costs more than it gains on the network's shapes (the host operators do
+    // the same, nn/exec.hpp).
     constexpr std::size_t nt = 512;
     std::size_t threads = 1;
 #if defined(_OPENMP)

@@ -90,6 +90,16 @@ typename workspace<B>::lease row_sum_lanes_of(workspace<B>& ws, const float* x, 
 /// chain of dependent loads), then added pairwise.
 inline constexpr std::size_t tree_fan = 16;
 
+/// Σ p[i·stride], i < n ≤ tree_fan: the values loaded at once, then added pairwise.
+template <class T>
+DIFFBRIDGE_HD T pairwise_sum(const T* p, std::size_t stride, std::size_t n) {
+  T v[tree_fan];
+  for (std::size_t i = 0; i < tree_fan; ++i) v[i] = i < n ? p[i * stride] : T(0);
+  for (std::size_t w = tree_fan / 2; w > 0; w /= 2)
+    for (std::size_t i = 0; i < w; ++i) v[i] += v[i + w];
+  return v[0];
+}
+
 /// out[r·Q + q] = Σ in[r·P + q + i·Q], i < tree_fan (those < P), pairwise; Q = ⌈P / tree_fan⌉.
 /// Thread q's values are Q apart, so adjacent threads read adjacent addresses.
 struct tree_step_fn {
@@ -98,12 +108,7 @@ struct tree_step_fn {
   std::size_t P, Q;
   DIFFBRIDGE_HD void operator()(std::size_t it) const {
     const std::size_t r = it / Q, q = it - r * Q;
-    const double* p = in + r * P + q;
-    double v[tree_fan];
-    for (std::size_t i = 0; i < tree_fan; ++i) v[i] = q + i * Q < P ? p[i * Q] : 0.0;
-    for (std::size_t w = tree_fan / 2; w > 0; w /= 2)
-      for (std::size_t i = 0; i < w; ++i) v[i] += v[i + w];
-    out[it] = v[0];
+    out[it] = pairwise_sum(in + r * P + q, Q, (P - q + Q - 1) / Q);  // the i with q + i·Q < P
   }
 };
 
