@@ -56,6 +56,7 @@ class stage2 {
 
   /// c (1, 256, 1, 1) and the IPR from z_T for the network input g (spec §6 steps 1–4).
   void ipr(nn::workspace<B>& ws, nn::cview g, nn::cview z_T, nn::fview c, nn::fview z) const {
+    const auto pass = ws.pass();  // repeated calls replay the pool's choices
     nn::require(z_T.size() == ipr_width, "stage2", "the IPR noise must hold 256 values");
     {
       auto ci = detail::cpen_input<B>(ws, v_, g);
@@ -67,6 +68,7 @@ class stage2 {
 
   /// out = the network on g, whose H and W the DIRformer takes (spec §6).
   void network(nn::workspace<B>& ws, nn::cview g, nn::cview z_T, nn::fview out, const trace_fn& tr = {}) const {
+    const auto pass = ws.pass();  // repeated calls replay the pool's choices
     auto c = ws.acquire(shape{1, ipr_width, 1, 1});
     auto z = ws.acquire(shape{1, ipr_width, 1, 1});
     ipr(ws, g, z_T, c, z);
@@ -78,6 +80,7 @@ class stage2 {
   /// mask (1, 1, h, w) for inpainting (binarised: > 0 is a hole), else empty; out (1, 3, h·s, w·s).
   void restore(nn::workspace<B>& ws, nn::cview img, nn::cview mask, nn::cview z_T, nn::fview out,
                const trace_fn& tr = {}) const {
+    const auto pass = ws.pass();  // repeated calls replay the pool's choices
     const std::size_t h = img.dims.h, w = img.dims.w, s = out_scale(v_), m = pad_multiple(v_);
     nn::require(img.dims.n == 1 && img.dims.c == 3 && h > 0 && w > 0, "restore", "the image must be (1, 3, H, W), got " + nn::shape_str(img.dims));
     nn::require_shape("restore", "output", out.dims, shape{1, 3, h * s, w * s});
@@ -146,6 +149,7 @@ class stage1 {
 
   /// out = G(g, CPEN_S1(cat[adaptor(g), PU4(gt)])); gt is the HR image (SR: g·s).
   void forward(nn::workspace<B>& ws, nn::cview g, nn::cview gt, nn::fview out, const trace_fn& tr = {}) const {
+    const auto pass = ws.pass();  // repeated calls replay the pool's choices
     auto a = detail::cpen_input<B>(ws, v_, g);
     nn::require(gt.dims.n == 1 && gt.dims.c == 3 && gt.dims.h == a.dims().h * 4 && gt.dims.w == a.dims().w * 4,
                 "stage1", "the ground truth " + nn::shape_str(gt.dims) + " does not match the input");
