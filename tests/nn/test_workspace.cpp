@@ -2,9 +2,9 @@
 // previous pass's requests allocates nothing — also where the best-fit choice alone would miss.
 #include <catch2/catch.hpp>
 
-#include <cstdint>
 #include <map>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "diffbridge/backend/std.hpp"

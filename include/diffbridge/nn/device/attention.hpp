@@ -40,7 +40,7 @@ inline std::size_t qk_chunk_for(std::size_t N) {
   return qk_chunk > 0 ? qk_chunk : N <= (std::size_t(1) << 17) ? 512 : 1024;
 }
 
-/// nrm[r] = max(√(Σ of row r's lanes), 1e-12) (lanes of row_sum_lanes_of or tree_reduce_rows,
+/// nrm[r] = max(√(Σ of row r's G partial sums), 1e-12) (of row_sums_of or tree_reduce_rows,
 /// Σ x²).
 struct norm_fn {
   const double* lanes;
@@ -155,9 +155,10 @@ void attention_maps(workspace<B>& ws, cview qkv, cview temperature, std::size_t 
   const std::size_t N = qkv.dims.h * qkv.dims.w;
   auto norms = ws.acquire(shape{1, 1, 1, 2 * C});
   {
-    auto lanes = device::row_sum_lanes_of<B>(ws, qkv.raw(), 2 * C, N, true);  // rows of q and k
-    device::launch<B>(2 * C, device::norm_fn{reinterpret_cast<const double*>(lanes.data()),
-                                             norms.data(), device::lanes_per_row(N)});
+    std::size_t G = 0;
+    auto sums = device::row_sums_of<B>(ws, qkv.raw(), 2 * C, N, true, G);  // rows of q and k
+    device::launch<B>(
+        2 * C, device::norm_fn{reinterpret_cast<const double*>(sums.data()), norms.data(), G});
   }
   device::attention_maps_normed<B>(ws, qkv, norms.data(), temperature, heads, attn);
 }

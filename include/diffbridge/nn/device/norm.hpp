@@ -98,7 +98,7 @@ void layer_norm_raw(workspace<B>& ws, const float* x, float* y, shape s, const l
   launch<B>(s.numel(), ln_apply_fn{x, y, stats.data(), s.c, HW, pixels, p});
 }
 
-/// y[p] = (Σ of plane p's lanes) / HW (lanes of row_sum_lanes_of, Σ x).
+/// y[p] = (Σ of plane p's G partial sums) / HW (of row_sums_of, Σ x).
 struct mean_lanes_fn {
   const double* lanes;
   float* y;
@@ -129,16 +129,17 @@ void layer_norm(cview x, cview weight, cview bias, fview y, cview k1 = {}, cview
 }
 
 /// Global mean over space on a device backend, temporaries from ws: the planes summed by
-/// row_sum_lanes_of (a GPU thread per plane would run 65536 sequential additions).
+/// row_sums_of (a GPU thread per plane would run 65536 sequential additions).
 template <class B>
 requires device_backend<B>
 void global_avg_pool(workspace<B>& ws, cview x, fview y) {
   require_shape("global_avg_pool", "output", y.dims, shape{x.dims.n, x.dims.c, 1, 1});
   const std::size_t HW = x.dims.h * x.dims.w, planes = x.dims.n * x.dims.c;
   require(HW > 0, "global_avg_pool", "empty input");
-  auto lanes = device::row_sum_lanes_of<B>(ws, x.raw(), planes, HW, false);
-  device::launch<B>(planes, device::mean_lanes_fn{reinterpret_cast<const double*>(lanes.data()),
-                                                  y.raw(), device::lanes_per_row(HW), HW});
+  std::size_t G = 0;
+  auto sums = device::row_sums_of<B>(ws, x.raw(), planes, HW, false, G);
+  device::launch<B>(
+      planes, device::mean_lanes_fn{reinterpret_cast<const double*>(sums.data()), y.raw(), G, HW});
 }
 
 /// Global mean over space on a device backend (see pool.hpp), with its own workspace (the
