@@ -1,5 +1,5 @@
-// The inpainting pipeline's elementwise steps (models/diffir/pipeline.hpp, spec §3.3, §7) as
-// device functors, with the host loop's expressions:
+// The inpainting pipeline's elementwise steps (pipeline.hpp, spec §3.3, §7), one functor each
+// for every backend (a loop on the host backends, a launch on a device backend):
 //   input  k = mask > 0; mask ← k; g = cat[img·(1 − k), k]
 //   blend  out = mask·pred + (1 − mask)·img
 #pragma once
@@ -8,8 +8,20 @@
 
 #include "diffbridge/core/host_device.hpp"
 #include "diffbridge/nn/device/launch.hpp"
+#include "diffbridge/nn/exec.hpp"
 
-namespace diffbridge::nn::device {
+namespace diffbridge::models::diffir::detail {
+
+/// f(i) for i in [0, n) on B: one loop on a host backend (a step this light is not worth
+/// threads), a launch on a device backend.
+template <class B, class F>
+void elementwise(std::size_t n, const F& f) {
+  if constexpr (nn::is_host_backend<B>) {
+    for (std::size_t i = 0; i < n; ++i) f(i);
+  } else {
+    nn::device::launch<B>(n, f);
+  }
+}
 
 /// Pixel i of n: binarises mask[i] and writes the 4 channels of g.
 struct inpaint_input_fn {
@@ -40,13 +52,13 @@ struct inpaint_blend_fn {
 /// g (1, 4, H, W) = cat[img·(1 − k), k] with the mask binarised in place (n = H·W).
 template <class B>
 void inpaint_input(const float* img, float* mask, float* g, std::size_t n) {
-  launch<B>(n, inpaint_input_fn{img, mask, g, n});
+  elementwise<B>(n, inpaint_input_fn{img, mask, g, n});
 }
 
 /// pred (1, 3, H, W) ← mask·pred + (1 − mask)·img.
 template <class B>
 void inpaint_blend(const float* img, const float* mask, float* pred, std::size_t n) {
-  launch<B>(3 * n, inpaint_blend_fn{img, mask, pred, n});
+  elementwise<B>(3 * n, inpaint_blend_fn{img, mask, pred, n});
 }
 
-}  // namespace diffbridge::nn::device
+}  // namespace diffbridge::models::diffir::detail

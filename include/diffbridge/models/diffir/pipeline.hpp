@@ -13,10 +13,10 @@
 #include "diffbridge/models/diffir/cpen.hpp"
 #include "diffbridge/models/diffir/denoise.hpp"
 #include "diffbridge/models/diffir/dirformer.hpp"
+#include "diffbridge/models/diffir/inpaint.hpp"
 #include "diffbridge/models/diffir/ipr_diffusion.hpp"
 #include "diffbridge/models/diffir/layout.hpp"
 #include "diffbridge/models/diffir/weights.hpp"
-#include "diffbridge/nn/device/inpaint.hpp"
 
 namespace diffbridge::models::diffir {
 
@@ -33,8 +33,9 @@ typename nn::workspace<B>::lease cpen_input(nn::workspace<B>& ws, variant v, nn:
 }
 
 inline std::string describe(variant v, const config& c, stage s) {
-  return diffbridge::detail::concat("DiffIR S", int(s), " ", name(v), " (dim ", c.dim, ", num_blocks [", c.num_blocks[0],
-                                    ",", c.num_blocks[1], ",", c.num_blocks[2], ",", c.num_blocks[3], "])");
+  return diffbridge::detail::concat("DiffIR S", int(s), " ", name(v), " (dim ", c.dim,
+                                    ", num_blocks [", c.num_blocks[0], ",", c.num_blocks[1], ",",
+                                    c.num_blocks[2], ",", c.num_blocks[3], "])");
 }
 
 }  // namespace detail
@@ -44,9 +45,14 @@ class stage2 {
  public:
   /// Loads and checks the weights of (v, c) from f.
   stage2(const io::safetensors_file& f, variant v, const config& c)
-      : v_(v), c_((validate(c), c)), ddpm_(c.timesteps, c.linear_start, c.linear_end),
-        w_(load_weights<B>(f, network_layout(v, c, stage::s2), &ddpm_, detail::describe(v, c, stage::s2))),
-        g_(w_, "G.", v, c), cpen_(w_, "condition.", c), den_(w_, "denoise.", c) {}
+      : v_(v),
+        c_((validate(c), c)),
+        ddpm_(c.timesteps, c.linear_start, c.linear_end),
+        w_(load_weights<B>(f, network_layout(v, c, stage::s2), &ddpm_,
+                           detail::describe(v, c, stage::s2))),
+        g_(w_, "G.", v, c),
+        cpen_(w_, "condition.", c),
+        den_(w_, "denoise.", c) {}
   stage2(const stage2&) = delete;  // the layers hold views into w_
   stage2& operator=(const stage2&) = delete;
 
@@ -63,11 +69,13 @@ class stage2 {
       cpen_.forward(ws, ci.view(), c);
     }
     nn::copy<B>(z_T, z);
-    sample_ipr<B>(ws, ddpm_, [&](nn::cview zz, long t, nn::fview x0) { den_.forward(ws, zz, t, c, x0); }, z);
+    sample_ipr<B>(
+        ws, ddpm_, [&](nn::cview zz, long t, nn::fview x0) { den_.forward(ws, zz, t, c, x0); }, z);
   }
 
   /// out = the network on g, whose H and W the DIRformer takes (spec §6).
-  void network(nn::workspace<B>& ws, nn::cview g, nn::cview z_T, nn::fview out, const trace_fn& tr = {}) const {
+  void network(nn::workspace<B>& ws, nn::cview g, nn::cview z_T, nn::fview out,
+               const trace_fn& tr = {}) const {
     const auto pass = ws.pass();  // repeated calls replay the pool's choices
     auto c = ws.acquire(shape{1, ipr_width, 1, 1});
     auto z = ws.acquire(shape{1, ipr_width, 1, 1});
@@ -82,7 +90,8 @@ class stage2 {
                const trace_fn& tr = {}) const {
     const auto pass = ws.pass();  // repeated calls replay the pool's choices
     const std::size_t h = img.dims.h, w = img.dims.w, s = out_scale(v_), m = pad_multiple(v_);
-    nn::require(img.dims.n == 1 && img.dims.c == 3 && h > 0 && w > 0, "restore", "the image must be (1, 3, H, W), got " + nn::shape_str(img.dims));
+    nn::require(img.dims.n == 1 && img.dims.c == 3 && h > 0 && w > 0, "restore",
+                "the image must be (1, 3, H, W), got " + nn::shape_str(img.dims));
     nn::require_shape("restore", "output", out.dims, shape{1, 3, h * s, w * s});
     const std::size_t H = nn::round_up(h, m), W = nn::round_up(w, m);
     auto ip = ws.acquire(shape{1, 3, H, W});
@@ -99,31 +108,9 @@ class stage2 {
     auto mp = ws.acquire(shape{1, 1, H, W});
     nn::pad_bottom_right<B>(mask, mp, nn::pad_mode::symmetric);
     auto g = ws.acquire(shape{1, 4, H, W});  // cat[img·(1 − mask), mask]
-    const std::size_t n = H * W;
-    float *gp = g.data(), *mpp = mp.data();
-    const float* ipp = ip.data();
-    if constexpr (nn::is_host_backend<B>) {
-      nn::parallel_for<B>(1, [=](std::size_t) {
-        for (std::size_t i = 0; i < n; ++i) {
-          const float k = mpp[i] > 0.0f ? 1.0f : 0.0f;
-          mpp[i] = k;
-          for (std::size_t c = 0; c < 3; ++c) gp[c * n + i] = ipp[c * n + i] * (1.0f - k);
-          gp[3 * n + i] = k;
-        }
-      });
-    } else {
-      nn::device::inpaint_input<B>(ipp, mpp, gp, n);
-    }
+    detail::inpaint_input<B>(ip.data(), mp.data(), g.data(), H * W);
     network(ws, g.view(), z_T, res, tr);
-    float* rp = res.data();
-    if constexpr (nn::is_host_backend<B>) {
-      nn::parallel_for<B>(1, [=](std::size_t) {  // mask·pred + (1 − mask)·img
-        for (std::size_t c = 0; c < 3; ++c)
-          for (std::size_t i = 0; i < n; ++i) rp[c * n + i] = mpp[i] * rp[c * n + i] + (1.0f - mpp[i]) * ipp[c * n + i];
-      });
-    } else {
-      nn::device::inpaint_blend<B>(ipp, mpp, rp, n);
-    }
+    detail::inpaint_blend<B>(ip.data(), mp.data(), res.data(), H * W);
     nn::crop<B>(res.view(), out);
   }
 
@@ -141,18 +128,24 @@ template <class B>
 class stage1 {
  public:
   stage1(const io::safetensors_file& f, variant v, const config& c)
-      : v_(v), c_((validate(c), c)),
-        w_(load_weights<B>(f, network_layout(v, c, stage::s1), nullptr, detail::describe(v, c, stage::s1))),
-        g_(w_, "G.", v, c), cpen_(w_, "E.", c) {}
+      : v_(v),
+        c_((validate(c), c)),
+        w_(load_weights<B>(f, network_layout(v, c, stage::s1), nullptr,
+                           detail::describe(v, c, stage::s1))),
+        g_(w_, "G.", v, c),
+        cpen_(w_, "E.", c) {}
   stage1(const stage1&) = delete;
   stage1& operator=(const stage1&) = delete;
 
   /// out = G(g, CPEN_S1(cat[adaptor(g), PU4(gt)])); gt is the HR image (SR: g·s).
-  void forward(nn::workspace<B>& ws, nn::cview g, nn::cview gt, nn::fview out, const trace_fn& tr = {}) const {
+  void forward(nn::workspace<B>& ws, nn::cview g, nn::cview gt, nn::fview out,
+               const trace_fn& tr = {}) const {
     const auto pass = ws.pass();  // repeated calls replay the pool's choices
     auto a = detail::cpen_input<B>(ws, v_, g);
-    nn::require(gt.dims.n == 1 && gt.dims.c == 3 && gt.dims.h == a.dims().h * 4 && gt.dims.w == a.dims().w * 4,
-                "stage1", "the ground truth " + nn::shape_str(gt.dims) + " does not match the input");
+    nn::require(gt.dims.n == 1 && gt.dims.c == 3 && gt.dims.h == a.dims().h * 4 &&
+                    gt.dims.w == a.dims().w * 4,
+                "stage1",
+                "the ground truth " + nn::shape_str(gt.dims) + " does not match the input");
     auto cat = ws.acquire(shape{1, a.dims().c + 48, a.dims().h, a.dims().w});
     nn::copy<B>(a.view(), nn::channels(cat.view(), 0, a.dims().c));
     nn::pixel_unshuffle<B>(gt, 4, nn::channels(cat.view(), a.dims().c, 48));
