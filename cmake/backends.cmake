@@ -60,12 +60,8 @@ if(TARGET xtensor)
 endif()
 
 # ---- Thrust (CCCL of the CUDA toolkit; Debian's libthrust-dev is not used) --------------------
-find_package(CUDAToolkit QUIET)
-find_path(DIFFBRIDGE_THRUST_INCLUDE_DIR thrust/version.h
-  HINTS ${CUDAToolkit_INCLUDE_DIRS}/cccl ${CUDAToolkit_INCLUDE_DIRS}
-        /usr/local/cuda/include/cccl /usr/local/cuda/include
-  NO_DEFAULT_PATH
-  DOC "Directory holding thrust/ (the CUDA toolkit's CCCL)")
+include(${CMAKE_CURRENT_LIST_DIR}/diffbridgeFindCCCL.cmake)
+install(FILES ${CMAKE_CURRENT_LIST_DIR}/diffbridgeFindCCCL.cmake DESTINATION ${_db_cmake_dir})
 find_package(OpenMP QUIET COMPONENTS CXX)
 if(TARGET OpenMP::OpenMP_CXX)
   set(_db_thrust_default OMP)
@@ -79,7 +75,9 @@ set_property(CACHE DIFFBRIDGE_THRUST_DEVICE_SYSTEM PROPERTY STRINGS OMP CPP)
 if(DIFFBRIDGE_THRUST_INCLUDE_DIR)
   add_library(diffbridge_thrust INTERFACE)
   target_link_libraries(diffbridge_thrust INTERFACE diffbridge)
-  target_include_directories(diffbridge_thrust SYSTEM INTERFACE ${DIFFBRIDGE_THRUST_INCLUDE_DIR})
+  # the installed package finds CCCL on the consumer's machine (diffbridgeConfig.cmake)
+  target_include_directories(diffbridge_thrust SYSTEM INTERFACE
+    $<BUILD_INTERFACE:${DIFFBRIDGE_THRUST_INCLUDE_DIR}>)
   target_compile_definitions(diffbridge_thrust INTERFACE
     $<$<COMPILE_LANGUAGE:CXX>:THRUST_DEVICE_SYSTEM=THRUST_DEVICE_SYSTEM_${DIFFBRIDGE_THRUST_DEVICE_SYSTEM}>)
   if(DIFFBRIDGE_THRUST_DEVICE_SYSTEM STREQUAL "OMP")
