@@ -2,6 +2,7 @@
 // previous pass's requests allocates nothing — also where the best-fit choice alone would miss.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <map>
 #include <random>
 #include <span>
@@ -147,3 +148,11 @@ TEST_CASE("workspace: trim frees what is not on loan and forgets the record", "[
   CHECK(empty.dims().numel() == 0);
   CHECK(empty.data() != nullptr);
 }
+
+#if defined(DIFFBRIDGE_WORKSPACE_POISON)
+TEST_CASE("workspace: test builds hand out new buffers holding NaN", "[nn][workspace]") {
+  ws_t ws;
+  auto l = ws.acquire(shape{1, 2, 3, 4});
+  for (std::size_t i = 0; i < 24; ++i) CHECK(std::isnan(l.data()[i]));
+}
+#endif

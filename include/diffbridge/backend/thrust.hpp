@@ -15,8 +15,9 @@
 #pragma once
 
 #include <thrust/copy.h>
+#include <thrust/device_free.h>
+#include <thrust/device_malloc.h>
 #include <thrust/device_ptr.h>
-#include <thrust/device_vector.h>
 #include <thrust/execution_policy.h>
 #include <thrust/for_each.h>
 #include <thrust/iterator/counting_iterator.h>
@@ -25,6 +26,7 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include "diffbridge/backend/concept.hpp"
 #include "diffbridge/backend/kernels.hpp"
@@ -67,10 +69,49 @@ struct thrust_view {
   }
 };
 
+/// n values of T in the device system's memory, left uninitialised (empty()'s contents are
+/// unspecified): allocating launches no fill (thrust::device_vector value-initialises, a kernel
+/// per buffer on a GPU), and compute-sanitizer's initcheck sees a read of never-written memory.
+template <class T>
+class device_buffer {
+ public:
+  device_buffer() = default;
+  explicit device_buffer(std::size_t n)
+      : p_(n ? thrust::device_malloc<T>(n) : thrust::device_ptr<T>()), n_(n) {}
+  device_buffer(device_buffer&& o) noexcept
+      : p_(std::exchange(o.p_, thrust::device_ptr<T>())), n_(std::exchange(o.n_, 0)) {}
+  device_buffer& operator=(device_buffer&& o) noexcept {
+    if (this != &o) {
+      reset();
+      p_ = std::exchange(o.p_, thrust::device_ptr<T>());
+      n_ = std::exchange(o.n_, 0);
+    }
+    return *this;
+  }
+  device_buffer(const device_buffer&) = delete;  // a tensor is moved, never copied by accident
+  device_buffer& operator=(const device_buffer&) = delete;
+  ~device_buffer() { reset(); }
+
+  thrust::device_ptr<T> data() noexcept { return p_; }
+  thrust::device_ptr<const T> data() const noexcept {
+    return thrust::device_ptr<const T>(p_.get());
+  }
+  std::size_t size() const noexcept { return n_; }
+
+ private:
+  void reset() noexcept {
+    if (p_.get() != nullptr) thrust::device_free(p_);
+    p_ = thrust::device_ptr<T>();
+    n_ = 0;
+  }
+  thrust::device_ptr<T> p_{};
+  std::size_t n_ = 0;
+};
+
 /// Owning tensor in the device system's memory.
 template <class T>
 struct thrust_tensor {
-  thrust::device_vector<T> data;
+  device_buffer<T> data;
   shape dims;
 };
 
@@ -108,7 +149,7 @@ struct thrust_backend {
 
   template <class T>
   static thrust_tensor<T> empty(shape s) {
-    return {thrust::device_vector<T>(s.numel()), s};
+    return {device_buffer<T>(s.numel()), s};
   }
   template <class T>
   static thrust_view<T> as_view(thrust_tensor<T>& t) noexcept {

@@ -10,13 +10,25 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "diffbridge/backend/concept.hpp"
+#include "diffbridge/core/host_device.hpp"
 
 namespace diffbridge::nn {
+
+namespace detail {
+/// p[i] = value (test builds poison new pool buffers; at namespace scope, as nvcc needs a
+/// kernel's functor type to be accessible).
+struct poison_fn {
+  float* p;
+  float value;
+  DIFFBRIDGE_HD void operator()(std::size_t i) const { p[i] = value; }
+};
+}  // namespace detail
 
 template <class B>
 class workspace {
@@ -162,6 +174,12 @@ class workspace {
       best->owner = this;
     }
     best->t = B::template empty<float>(shape{n, 1, 1, 1});
+#if defined(DIFFBRIDGE_WORKSPACE_POISON)
+    // test builds: a new buffer holds NaN, so an operator reading a temporary before writing it
+    // shows in its output (zeros from the allocator would hide it in the first pass)
+    B::for_each_index(
+        n, detail::poison_fn{B::as_view(best->t).raw(), std::numeric_limits<float>::quiet_NaN()});
+#endif
     best->capacity = n;
     ++allocations_;
     bytes_ += n * sizeof(float);
