@@ -50,6 +50,25 @@ constexpr const char* usage =
     "  plot --trajectories --bridge NAME [--set ...] [--steps N] [--eta E] [--sampler S]\n"
     "          [--paths K] [--seed S] [--pi P] [--y Y] --out F.svg   sample paths of one pixel\n";
 
+/// The usage lines of one command (a line "  cmd …" and the more indented lines under it), or
+/// an empty string when usage names no such command.
+std::string command_usage(const std::string& cmd) {
+  std::string out, line;
+  bool in_block = false;
+  for (const char* p = usage;; ++p) {
+    if (*p != '\n' && *p != '\0') {
+      line += *p;
+      continue;
+    }
+    const bool head = line.size() > 2 && line.compare(0, 2, "  ") == 0 && line[2] != ' ';
+    if (head) in_block = line.compare(2, cmd.size() + 1, cmd + " ") == 0 || line.substr(2) == cmd;
+    if (in_block && (head || line.compare(0, 3, "   ") == 0)) out += line + "\n";
+    line.clear();
+    if (*p == '\0') break;
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -67,6 +86,13 @@ int main(int argc, char** argv) {
       std::fputs(usage, stdout);
       return 0;
     }
+    for (int i = 2; i < argc; ++i)  // `diffbridge CMD --help`: that command's usage
+      if (const std::string a = argv[i]; a == "--help" || a == "-h") {
+        const std::string u = command_usage(cmd);
+        if (u.empty()) break;  // an unknown command is reported below
+        std::fputs(("usage: diffbridge\n" + u).c_str(), stdout);
+        return 0;
+      }
     if (cmd == "list") return diffbridge::cli::cmd_list();
     if (cmd == "coeffs") return diffbridge::cli::cmd_coeffs(argc, argv);
     if (cmd == "step") return diffbridge::cli::cmd_step(argc, argv);

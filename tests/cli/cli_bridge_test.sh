@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The command-line contract of `diffbridge --version | list | coeffs | step`.
+# The command-line contract of `diffbridge --version | list | coeffs | step | CMD --help`.
 set -u
 bin="$1"
 . "$(dirname "$0")/lib.sh"
@@ -44,5 +44,15 @@ expect_error "eta range" "eta" step --bridge rdbm --from 19 --to 9 --eta 2
 expect_error "missing --from" "--from" step --bridge rdbm --to 9
 expect_error "unknown option" "unknown option" coeffs --bridge rdbm --frobnicate
 expect_error "unknown command" "unknown command" frobnicate
+expect_error "unknown command with --help" "unknown command" frobnicate --help
+
+# `diffbridge CMD --help`: that command's usage lines on stdout, exit 0, nothing else run
+"$bin" restore --help >"$tmp/h" 2>"$tmp/he"
+check "restore --help exits 0" test $? -eq 0
+check "restore --help names --model" grep -q -- "--model deblur" "$tmp/h"
+check "restore --help has its default-model form" grep -q -- "restore --model default" "$tmp/h"
+check "restore --help only restore" bash -c "! grep -q -- 'coeffs --bridge' '$tmp/h'"
+check "restore --help: empty stderr" test ! -s "$tmp/he"
+check "plot -h" bash -c "'$bin' plot --all -h | grep -q -- '--trajectories'"
 
 finish
