@@ -1,15 +1,17 @@
 // DiffIR networks against the PyTorch reference (tests/golden/diffir, written by
 // scripts/golden/diffir_reference.py): the key layout of every variant, Stage-2 pipelines of
 // tiny configs of each variant (padding and cropping included), the full-width deblur network
-// stage by stage at 16×16, Stage 1, the loader's error reports and the IPR diffusion's schedule.
+// stage by stage at 16×16, Stage 1, the loader's error reports and its pack of the blocks'
+// modulation weights, and the IPR diffusion's schedule.
 // Whole networks: max abs error ≤ 1e-4 (fp32).
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <string>
-#include <unistd.h>
 
 #include "models_test_util.hpp"
 
@@ -19,10 +21,10 @@ using namespace nntest;
 
 using namespace modeltest;
 
-
-TEST_CASE("models: the key layout of every variant and stage is the PyTorch state_dict's", "[models]") {
-  for (std::string n : {"deblur_tiny", "sr4_tiny", "sr2_tiny", "sr1_tiny", "inpaint_tiny", "deblur_s1_tiny",
-                        "sr2_s1_tiny", "deblur_full16"}) {
+TEST_CASE("models: the key layout of every variant and stage is the PyTorch state_dict's",
+          "[models]") {
+  for (std::string n : {"deblur_tiny", "sr4_tiny", "sr2_tiny", "sr1_tiny", "inpaint_tiny",
+                        "deblur_s1_tiny", "sr2_s1_tiny", "deblur_full16"}) {
     const fixture fx(n);
     const stage s = fx.m["stage"] == 1 ? stage::s1 : stage::s2;
     std::set<std::pair<std::string, std::vector<std::size_t>>> want, got;
@@ -37,7 +39,8 @@ TEST_CASE("models: the key layout of every variant and stage is the PyTorch stat
   // spec §5.1 key counts of the released configs (588, 615, 289 with duplicates and buffers)
   const auto total = [](variant v) {  // + the 12 buffers and the diffusion.* duplicates
     const layout l = network_layout(v, default_config(v), stage::s2);
-    const auto dup = std::count_if(l.begin(), l.end(), [](const key_spec& k) { return k.name.rfind("G.", 0) != 0; });
+    const auto dup = std::count_if(l.begin(), l.end(),
+                                   [](const key_spec& k) { return k.name.rfind("G.", 0) != 0; });
     return l.size() + 12 + std::size_t(dup);
   };
   CHECK(total(variant::deblur) == 588);
@@ -46,8 +49,10 @@ TEST_CASE("models: the key layout of every variant and stage is the PyTorch stat
   CHECK(network_layout(variant::deblur, default_config(variant::deblur), stage::s1).size() == 536);
 }
 
-TEMPLATE_TEST_CASE("models: Stage-2 pipelines of every variant match PyTorch (tiny configs)", "[models]", NNTEST_BACKENDS) {
-  for (std::string n : {"deblur_tiny", "sr4_tiny", "sr2_tiny", "sr1_tiny", "inpaint_tiny"}) check_stage2<TestType>(n);
+TEMPLATE_TEST_CASE("models: Stage-2 pipelines of every variant match PyTorch (tiny configs)",
+                   "[models]", NNTEST_BACKENDS) {
+  for (std::string n : {"deblur_tiny", "sr4_tiny", "sr2_tiny", "sr1_tiny", "inpaint_tiny"})
+    check_stage2<TestType>(n);
 }
 
 #if defined(DIFFBRIDGE_TEST_EIGEN) || defined(DIFFBRIDGE_TEST_XTENSOR)
@@ -58,7 +63,8 @@ TEMPLATE_TEST_CASE("models: Stage-2 pipelines of every variant match PyTorch (ti
 #else
 #define MODELS_FAST diffbridge::xtensor_backend
 #endif
-TEMPLATE_TEST_CASE("models: the full-width deblur S2 matches PyTorch stage by stage at 16x16", "[models]", MODELS_FAST) {
+TEMPLATE_TEST_CASE("models: the full-width deblur S2 matches PyTorch stage by stage at 16x16",
+                   "[models]", MODELS_FAST) {
   check_stage2<TestType>("deblur_full16");
 }
 #endif
@@ -67,7 +73,8 @@ TEMPLATE_TEST_CASE("models: Stage 1 matches PyTorch (deblur, SR x2)", "[models]"
   for (std::string n : {"deblur_s1_tiny", "sr2_s1_tiny"}) check_stage1<TestType>(n);
 }
 
-TEST_CASE("models: the loader reports every missing, unexpected and mis-shaped key by name", "[models]") {
+TEST_CASE("models: the loader reports every missing, unexpected and mis-shaped key by name",
+          "[models]") {
   using B = std_backend;
   const fixture fx("deblur_tiny");
   auto message = [&](auto edit) -> std::string {
@@ -88,25 +95,59 @@ TEST_CASE("models: the loader reports every missing, unexpected and mis-shaped k
   });
   CHECK(m1.find("missing 2 (G.output.weight, denoise.resmlp.0.bias)") != std::string::npos);
   CHECK(m1.find("unexpected 1 (G.extra.weight)") != std::string::npos);
-  CHECK(m1.find("mis-shaped 1 (G.patch_embed.proj.weight [8,3,9] expected [8,3,3,3])") != std::string::npos);
+  CHECK(m1.find("mis-shaped 1 (G.patch_embed.proj.weight [8,3,9] expected [8,3,3,3])") !=
+        std::string::npos);
   CHECK(m1.find('\n') == std::string::npos);
   // the duplicates and the buffers are optional; buffers that disagree with the config are errors
   CHECK(message([](auto& t) {
           std::erase_if(t, [](const auto& kv) { return kv.first.rfind("diffusion.", 0) == 0; });
         }) == "");
-  const std::string m2 = message([](auto& t) { t["diffusion.posterior_mean_coef1"].data[2] += 1e-3f; });
+  const std::string m2 =
+      message([](auto& t) { t["diffusion.posterior_mean_coef1"].data[2] += 1e-3f; });
   CHECK(m2.find("diffusion.posterior_mean_coef1[2]") != std::string::npos);
-  const std::string m3 = message([](auto& t) { t["G.latent.0.attn.qkv.weight"].data[5] = std::nanf(""); });
+  const std::string m3 =
+      message([](auto& t) { t["G.latent.0.attn.qkv.weight"].data[5] = std::nanf(""); });
   CHECK(m3.find("non-finite") != std::string::npos);
   // weights of another model
   const fixture sr("sr4_tiny");
   const temp_file w = write_weights(sr);
   const io::safetensors_file f(w.p);
-  CHECK_THROWS_WITH((stage2<B>(f, fx.v, fx.c)), Catch::Contains("not the weights of DiffIR S2 deblur") &&
-                                                    Catch::Contains("missing") && Catch::Contains("unexpected"));
+  CHECK_THROWS_WITH((stage2<B>(f, fx.v, fx.c)),
+                    Catch::Contains("not the weights of DiffIR S2 deblur") &&
+                        Catch::Contains("missing") && Catch::Contains("unexpected"));
 }
 
-TEST_CASE("models: the IPR diffusion is the library's DDPM on the DiffIR schedule (spec §6)", "[models]") {
+TEST_CASE("models: the blocks' modulation weights are loaded into one pack, in layout order",
+          "[models]") {
+  using B = std_backend;
+  const fixture fx("deblur_tiny");
+  const temp_file w = write_weights(fx);
+  const io::safetensors_file f(w.p);
+  const layout l = network_layout(fx.v, fx.c, stage::s2);
+  const ipr_ddpm d(fx.c.timesteps, fx.c.linear_start, fx.c.linear_end);
+  const weight_set<B> ws = load_weights<B>(f, l, &d, "deblur");
+  const nn::cview pack = ws.pack();
+  REQUIRE(pack.raw() != nullptr);
+  CHECK(pack.dims.c == ipr_width);
+  std::size_t rows = 0, kernels = 0;
+  for (const auto& k : l) {
+    if (!is_ipr_kernel(k.name)) continue;
+    const nn::cview v = ws.get(k.name);
+    INFO(k.name);
+    CHECK(v.raw() == pack.raw() + rows * ipr_width);  // back to back, in layout order
+    CHECK(v.dims == models::diffir::to_shape(k.dims));
+    const std::vector<float> want = f.to_float(k.name);
+    CHECK(std::equal(want.begin(), want.end(), v.raw()));
+    rows += k.dims[0], ++kernels;
+  }
+  CHECK(kernels == 2 * (2 * (fx.c.num_blocks[0] + fx.c.num_blocks[1] + fx.c.num_blocks[2]) +
+                        fx.c.num_blocks[3] + fx.c.num_refinement_blocks));
+  CHECK(pack.dims.n == rows);
+  CHECK(ws.size() == l.size());
+}
+
+TEST_CASE("models: the IPR diffusion is the library's DDPM on the DiffIR schedule (spec §6)",
+          "[models]") {
   const ipr_ddpm d(4, 0.1, 0.99);
   const double beta[] = {0.1, 0.29428563, 0.59095228, 0.99};
   const double coef1[] = {1.0, 0.76518691, 0.63626975, 0.50592679};
@@ -119,7 +160,8 @@ TEST_CASE("models: the IPR diffusion is the library's DDPM on the DiffIR schedul
     CHECK(s.c_xt == Approx(coef2[t]).epsilon(1e-6).margin(1e-12));
     CHECK(s.c_y == 0.0);
     CHECK(s.c_x0 == Approx(buf.at("posterior_mean_coef1")[std::size_t(t)]).epsilon(1e-12));
-    CHECK(s.c_xt == Approx(buf.at("posterior_mean_coef2")[std::size_t(t)]).epsilon(1e-12).margin(1e-15));
+    CHECK(s.c_xt ==
+          Approx(buf.at("posterior_mean_coef2")[std::size_t(t)]).epsilon(1e-12).margin(1e-15));
   }
   CHECK(buf.at("alphas_cumprod")[3] == Approx(0.0025980377).epsilon(1e-7));
   CHECK(buf.at("posterior_variance")[1] == Approx(0.080657788).epsilon(1e-7));
@@ -129,14 +171,17 @@ TEST_CASE("models: JSON configs use the official keys and are validated", "[mode
   config c = default_config(variant::sr4);
   CHECK(c.dim == 64);
   CHECK(c.layer_norm == norm_type::bias_free);
-  apply_json(c, nlohmann::json::parse(R"({"dim": 16, "num_blocks": [1, 1, 1, 1], "LayerNorm_type": "WithBias",
+  apply_json(c, nlohmann::json::parse(
+                    R"({"dim": 16, "num_blocks": [1, 1, 1, 1], "LayerNorm_type": "WithBias",
                                           "timesteps": 3, "linear_end": 0.5, "bias": true})"));
   CHECK(c.dim == 16);
   CHECK(c.timesteps == 3);
   CHECK(c.bias);
   CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"dims": 16})")), invalid_parameter);
   CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"dim": "16"})")), invalid_parameter);
-  CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"heads": [1, 3, 4, 8]})")), invalid_parameter);
-  CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"linear_end": 1.5})")), invalid_parameter);
+  CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"heads": [1, 3, 4, 8]})")),
+                  invalid_parameter);
+  CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"linear_end": 1.5})")),
+                  invalid_parameter);
   CHECK_THROWS_AS(parse_variant("sr3"), invalid_parameter);
 }

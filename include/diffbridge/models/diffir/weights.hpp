@@ -11,6 +11,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "diffbridge/io/safetensors.hpp"
@@ -37,7 +38,16 @@ inline std::string dims_str(const std::vector<std::size_t>& d) {
   return s + "]";
 }
 
-/// The network's tensors on backend B, by key name.
+/// Whether key `name` is a block's IPR modulation weight (`….kernel.0.weight`, [2C, 256]).
+inline bool is_ipr_kernel(const std::string& name) {
+  static const std::string tail = ".kernel.0.weight";
+  return name.size() > tail.size() &&
+         name.compare(name.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+/// The network's tensors on backend B, by key name. The blocks' IPR modulation weights are
+/// stored back to back in one tensor, the pack ([Σ 2C, 256], in the order put), so that one
+/// product with the IPR computes the modulation of every block (dirformer::forward).
 template <class B>
 class weight_set {
  public:
@@ -46,27 +56,54 @@ class weight_set {
     B::copy_from_host(values, B::as_view(t));
     t_.insert_or_assign(name, std::move(t));
   }
-  bool contains(const std::string& name) const { return t_.count(name) != 0; }
+  /// Uploads the pack: the tensors `names` (shapes `dims`, rows of `cols` values) whose values
+  /// follow each other in `values`.
+  void put_pack(const std::vector<std::string>& names, const std::vector<shape>& dims,
+                std::span<const float> values, std::size_t cols) {
+    pack_ = B::template empty<float>(shape{values.size() / cols, cols, 1, 1});
+    B::copy_from_host(values, B::as_view(pack_));
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < names.size(); ++i)
+      packed_.insert_or_assign(names[i], std::pair{at, dims[i]}), at += dims[i].numel();
+  }
+  bool contains(const std::string& name) const {
+    return t_.count(name) != 0 || packed_.count(name) != 0;
+  }
   /// The tensor `name` (invalid_input if absent: a layout/model mismatch inside the library).
   nn::cview get(const std::string& name) const {
+    if (const auto p = packed_.find(name); p != packed_.end())
+      return nn::cview{B::as_view(pack_).raw() + p->second.first, p->second.second};
     const auto it = t_.find(name);
     if (it == t_.end()) throw invalid_input("weights: no tensor '" + name + "'");
     const auto v = B::as_view(it->second);
     return nn::cview{v.raw(), v.dims};  // a pointer in B's memory space
   }
   /// `name` if present, else an empty view (optional biases).
-  nn::cview optional(const std::string& name) const { return contains(name) ? get(name) : nn::cview{}; }
-  std::size_t size() const noexcept { return t_.size(); }
+  nn::cview optional(const std::string& name) const {
+    return contains(name) ? get(name) : nn::cview{};
+  }
+  /// The pack as one [rows, cols] matrix (empty when nothing was packed).
+  nn::cview pack() const {
+    if (packed_.empty()) return {};
+    const auto v = B::as_view(pack_);
+    return nn::cview{v.raw(), v.dims};
+  }
+  std::size_t size() const noexcept { return t_.size() + packed_.size(); }
 
  private:
   std::map<std::string, typename B::template tensor<float>> t_;
+  typename B::template tensor<float> pack_{};
+  std::map<std::string, std::pair<std::size_t, shape>> packed_;  ///< offset in pack_, shape
 };
 
 /// What a file holds compared with a layout.
 struct layout_diff {
-  std::vector<std::string> missing, unexpected, misshaped;  ///< misshaped: "NAME [got] expected [want]"
-  std::vector<std::string> schedule;                        ///< buffers whose values disagree
-  bool ok() const { return missing.empty() && unexpected.empty() && misshaped.empty() && schedule.empty(); }
+  std::vector<std::string> missing, unexpected,
+      misshaped;                      ///< misshaped: "NAME [got] expected [want]"
+  std::vector<std::string> schedule;  ///< buffers whose values disagree
+  bool ok() const {
+    return missing.empty() && unexpected.empty() && misshaped.empty() && schedule.empty();
+  }
 };
 
 namespace detail {
@@ -108,7 +145,8 @@ inline layout_diff compare(const io::safetensors_file& f, const layout& l, const
       const auto& want = buf[b];
       const auto got_dims = f.info(n).shape;
       if (got_dims != std::vector<std::size_t>{want.size()}) {
-        r.misshaped.push_back(n + " " + dims_str(got_dims) + " expected " + dims_str({want.size()}));
+        r.misshaped.push_back(n + " " + dims_str(got_dims) + " expected " +
+                              dims_str({want.size()}));
         continue;
       }
       const auto got = f.to_float(n);
@@ -117,7 +155,8 @@ inline layout_diff compare(const io::safetensors_file& f, const layout& l, const
       const double rel = dt == io::st_dtype::f16 ? 1e-3 : dt == io::st_dtype::bf16 ? 8e-3 : 4e-7;
       for (std::size_t i = 0; i < want.size(); ++i) {
         if (!(std::fabs(double(got[i]) - want[i]) <= rel * std::fabs(want[i]) + 1e-30)) {
-          r.schedule.push_back(diffbridge::detail::concat(n, "[", i, "] = ", got[i], " (recomputed ", want[i], ")"));
+          r.schedule.push_back(
+              diffbridge::detail::concat(n, "[", i, "] = ", got[i], " (recomputed ", want[i], ")"));
           break;
         }
       }
@@ -136,24 +175,39 @@ weight_set<B> load_weights(const io::safetensors_file& f, const layout& l, const
   const layout_diff r = compare(f, l, d);
   if (!r.ok()) {
     std::string msg = f.path() + ": not the weights of " + what + ":";
-    if (!r.missing.empty()) msg += diffbridge::detail::concat(" missing ", r.missing.size(), " (", detail::join(r.missing), ");");
+    if (!r.missing.empty())
+      msg += diffbridge::detail::concat(" missing ", r.missing.size(), " (",
+                                        detail::join(r.missing), ");");
     if (!r.unexpected.empty())
-      msg += diffbridge::detail::concat(" unexpected ", r.unexpected.size(), " (", detail::join(r.unexpected), ");");
+      msg += diffbridge::detail::concat(" unexpected ", r.unexpected.size(), " (",
+                                        detail::join(r.unexpected), ");");
     if (!r.misshaped.empty())
-      msg += diffbridge::detail::concat(" mis-shaped ", r.misshaped.size(), " (", detail::join(r.misshaped), ");");
+      msg += diffbridge::detail::concat(" mis-shaped ", r.misshaped.size(), " (",
+                                        detail::join(r.misshaped), ");");
     if (!r.schedule.empty())
-      msg += " schedule buffers differ from the config's timesteps/linear_start/linear_end (" + detail::join(r.schedule) + ");";
+      msg += " schedule buffers differ from the config's timesteps/linear_start/linear_end (" +
+             detail::join(r.schedule) + ");";
     msg.pop_back();
     throw invalid_input(msg);
   }
   weight_set<B> w;
+  std::vector<std::string> packed;
+  std::vector<shape> packed_dims;
+  std::vector<float> pack;
   for (const auto& k : l) {
     const std::vector<float> v = f.to_float(k.name);
     for (std::size_t i = 0; i < v.size(); ++i)
       if (!std::isfinite(v[i]))
-        throw invalid_input(diffbridge::detail::concat(f.path(), ": tensor '", k.name, "' holds a non-finite value at ", i));
-    w.put(k.name, v, to_shape(k.dims));
+        throw invalid_input(diffbridge::detail::concat(f.path(), ": tensor '", k.name,
+                                                       "' holds a non-finite value at ", i));
+    if (is_ipr_kernel(k.name) && k.dims.size() == 2 && k.dims[1] == ipr_width) {
+      packed.push_back(k.name), packed_dims.push_back(to_shape(k.dims));
+      pack.insert(pack.end(), v.begin(), v.end());
+    } else {
+      w.put(k.name, v, to_shape(k.dims));
+    }
   }
+  if (!packed.empty()) w.put_pack(packed, packed_dims, pack, ipr_width);
   return w;
 }
 
