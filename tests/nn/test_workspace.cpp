@@ -5,9 +5,12 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <map>
+#include <new>
 #include <random>
 #include <span>
+#include <stdexcept>
 #include <vector>
 
 #include "diffbridge/backend/std.hpp"
@@ -246,4 +249,162 @@ TEST_CASE("workspace: a recorded pass is laid out in one arena", "[nn][workspace
   // trim frees the arena
   ws.trim();
   CHECK(ws.bytes() == 0);
+}
+
+TEST_CASE("workspace: passes of two kinds alternate without allocating, each in its arena",
+          "[nn][workspace]") {
+  // kinds are known by the first request's shape: here a U-Net pass at two sizes
+  const auto unet = [](std::size_t n) {
+    return std::vector<event>{{true, 0, 4 * n},  {true, 1, 8 * n},  {false, 1, 8 * n},
+                              {true, 2, 2 * n},  {true, 3, 4 * n},  {false, 3, 4 * n},
+                              {true, 4, n},      {true, 5, 2 * n},  {false, 5, 2 * n},
+                              {true, 6, 2 * n},  {false, 4, n},     {true, 7, 4 * n},
+                              {false, 2, 2 * n}, {false, 6, 2 * n}, {true, 8, 8 * n},
+                              {false, 0, 4 * n}, {false, 7, 4 * n}, {false, 8, 8 * n}};
+  };
+  const auto small = unet(256), large = unet(1024);
+  ws_t ws;
+  for (const auto* ev : {&small, &large}) {
+    const auto p = ws.pass();
+    run(ws, *ev);
+  }
+  CHECK(ws.bytes() == (16 * 256 + 16 * 1024) * sizeof(float));  // the two arenas, each its peak
+  const std::size_t n = ws.allocations();
+  for (int k = 0; k < 6; ++k) {
+    const auto p = ws.pass();
+    run(ws, k % 2 ? large : small);
+  }
+  CHECK(ws.allocations() == n);
+  // more kinds than are kept: the least recently used gives way, the pool stays bounded
+  ws_t two(2);
+  for (std::size_t size : {256u, 512u, 1024u, 256u, 512u}) {
+    const auto p = two.pass();
+    run(two, unet(size));
+  }
+  CHECK(two.bytes() == (16 * 256 + 16 * 512) * sizeof(float));  // 1024's arena gave way
+}
+
+TEST_CASE("workspace: random passes, kinds, held leases and trims never alias", "[nn][workspace]") {
+  std::mt19937 rng(5);
+  const auto random_events = [&](std::size_t first) {
+    std::vector<event> ev;
+    std::vector<std::pair<int, std::size_t>> live;
+    const int k = 2 + int(rng() % 10);
+    for (int id = 0; id < k || !live.empty();) {
+      if (id < k && (live.empty() || rng() % 2)) {
+        const std::size_t n = id == 0 ? first : 1 + rng() % 300;
+        ev.push_back({true, id, n});
+        live.emplace_back(id++, n);
+      } else {
+        const std::size_t i = rng() % live.size();
+        ev.push_back({false, live[i].first, live[i].second});
+        live.erase(live.begin() + std::ptrdiff_t(i));
+      }
+    }
+    return ev;
+  };
+  for (int trial = 0; trial < 100; ++trial) {
+    ws_t ws(1 + rng() % 3);
+    std::vector<std::vector<event>> kinds;
+    for (int i = 0; i < 4; ++i) kinds.push_back(random_events(100 + std::size_t(i)));
+    std::vector<ws_t::lease> held;
+    std::vector<float> held_value;
+    for (int pass = 0; pass < 30; ++pass) {
+      const auto& ev = kinds[rng() % kinds.size()];
+      const std::size_t what = rng() % 10;
+      if (what == 0) ws.trim();
+      if (what == 1) {  // a lease kept across passes, checked below
+        held.push_back(ws.acquire(shape{1 + rng() % 200, 1, 1, 1}));
+        held_value.push_back(float(1000 + pass));
+        for (std::size_t i = 0; i < held.back().dims().numel(); ++i)
+          held.back().data()[i] = held_value.back();
+      }
+      if (what == 2 && !held.empty()) held.pop_back(), held_value.pop_back();
+      {
+        const auto p = ws.pass();
+        if (what == 3) ws.trim();  // a trim inside a pass
+        run(ws, ev);
+      }
+      for (std::size_t h = 0; h < held.size(); ++h)
+        for (std::size_t i = 0; i < held[h].dims().numel(); ++i)
+          REQUIRE(held[h].data()[i] == held_value[h]);
+    }
+  }
+}
+
+namespace {
+/// The std backend whose allocations above `limit` floats fail (std::bad_alloc).
+struct failing_backend : std_backend {
+  static inline std::size_t limit = std::numeric_limits<std::size_t>::max();
+  template <class T>
+  static std_backend::tensor<T> empty(shape s) {
+    if (s.numel() > limit) throw std::bad_alloc();
+    return std_backend::empty<T>(s);
+  }
+};
+}  // namespace
+
+TEST_CASE("workspace: a failed allocation leaves the pool usable", "[nn][workspace]") {
+  using fws = nn::workspace<failing_backend>;
+  failing_backend::limit = std::numeric_limits<std::size_t>::max();
+  {
+    // a buffer regrown when the allocation fails: freed, then empty (no stale pointer)
+    fws ws;
+    ws.acquire(shape{10, 1, 1, 1}).release();
+    failing_backend::limit = 500;
+    CHECK_THROWS_AS(ws.acquire(shape{1000, 1, 1, 1}), std::bad_alloc);
+    CHECK(ws.bytes() == 0);
+    failing_backend::limit = std::numeric_limits<std::size_t>::max();
+    auto l = ws.acquire(shape{5, 1, 1, 1});
+    for (std::size_t i = 0; i < 5; ++i) l.data()[i] = 1.0f;
+    CHECK(ws.bytes() == 5 * sizeof(float));
+  }
+  {
+    // the arena fails at the end of the pass (buffers ≤ 4096 floats pass, the 8192 arena not):
+    // no termination, the pass is recorded anew next time; laid out once memory allows
+    const std::size_t n = 512;
+    const std::vector<event> ev{{true, 0, 4 * n},  {true, 1, 8 * n},  {false, 1, 8 * n},
+                                {true, 2, 2 * n},  {true, 3, 4 * n},  {false, 3, 4 * n},
+                                {true, 4, n},      {true, 5, 2 * n},  {false, 5, 2 * n},
+                                {true, 6, 2 * n},  {false, 4, n},     {true, 7, 4 * n},
+                                {false, 2, 2 * n}, {false, 6, 2 * n}, {true, 8, 8 * n},
+                                {false, 0, 4 * n}, {false, 7, 4 * n}, {false, 8, 8 * n}};
+    fws ws;
+    failing_backend::limit = 5000;
+    for (int k = 0; k < 2; ++k) {
+      const auto p = ws.pass();
+      nn::workspace<failing_backend>* w = &ws;
+      std::map<int, fws::lease> held;
+      for (const event& e : ev) {
+        if (e.acquire)
+          held.emplace(e.id, w->acquire(shape{e.n, 1, 1, 1}));
+        else
+          held.erase(e.id);
+      }
+    }
+    CHECK(ws.bytes() == 0);  // the buffers were freed for the arena that could not be had
+    failing_backend::limit = std::numeric_limits<std::size_t>::max();
+    {
+      const auto p = ws.pass();
+      std::map<int, fws::lease> held;
+      for (const event& e : ev) {
+        if (e.acquire)
+          held.emplace(e.id, ws.acquire(shape{e.n, 1, 1, 1}));
+        else
+          held.erase(e.id);
+      }
+    }
+    CHECK(ws.bytes() == 16 * n * sizeof(float));
+  }
+  {
+    // a pass left by an exception is not laid out
+    fws ws;
+    try {
+      const auto p = ws.pass();
+      auto a = ws.acquire(shape{100, 1, 1, 1});
+      throw std::runtime_error("inside the pass");
+    } catch (const std::runtime_error&) {
+    }
+    CHECK(ws.bytes() == 100 * sizeof(float));
+  }
 }

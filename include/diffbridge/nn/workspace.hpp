@@ -1,18 +1,22 @@
 // A caching pool of activation buffers on backend B. Operators and models take their
 // temporaries from it as leases (RAII). Within a pass (pass(): the models open one per forward
-// call) the pool records each request, the buffer that served it and when it was returned; the
-// next pass replays those choices while its requests repeat them, so a pass that repeats the
-// previous one's requests (same sizes, same order of acquire and release) allocates nothing
-// (allocations() stays put, which the tests check). A pass that allocated is laid out afresh at
-// its end: its buffers are freed and every request gets a range of one arena, requests on loan
-// at the same time disjoint ones (detail/arena_plan.hpp), which needs about the largest total
-// ever on loan at once instead of a buffer per request that was ever outstanding. Outside a pass
-// a request takes the smallest free buffer that fits. Leases are nn views (tensor_view) on every
-// backend; on a device backend their pointers are device pointers.
+// call) the pool records each request, the memory that served it and when it came back. A pass
+// is known by its first request's shape: the next pass that starts alike replays the record
+// while its requests repeat it, so a pass that repeats an earlier one (same sizes, same order of
+// acquire and release, nothing else on loan) allocates nothing — allocations() stays put, which
+// the tests check — also when passes of a few kinds alternate (images of two sizes). A pass that
+// allocated is laid out when it ends: its buffers are freed and each of its requests gets a
+// range of one arena, requests on loan at the same time disjoint ranges
+// (detail/arena_plan.hpp), which needs about the most ever on loan at once rather than a buffer
+// per request outstanding. The records of the kinds_kept most recent kinds of pass are kept,
+// each with its arena. Outside a pass a request takes the smallest free buffer that fits.
+// Leases are nn views (tensor_view) on every backend; on a device backend their pointers are
+// device pointers.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <utility>
@@ -37,15 +41,32 @@ struct poison_fn {
 template <class B>
 class workspace {
   static constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
+  struct record;
 
   struct slot {
-    typename B::template tensor<float> t;  ///< own memory (empty for a range of the arena)
+    typename B::template tensor<float> t;  ///< own memory (empty for a range of an arena)
     float* base = nullptr;
     std::size_t capacity = 0, used = 0;  ///< floats available / on loan
-    std::size_t offset = none;           ///< floats into the arena, none for own memory
-    std::size_t step = none;             ///< the pass's record of the lease on loan
+    std::size_t offset = 0;              ///< floats into the arena of `in`
+    record* in = nullptr;                ///< the record whose arena holds this range, if any
+    std::size_t step = none;             ///< the current pass's entry for the lease on loan
     bool busy = false;
     workspace* owner = nullptr;
+  };
+
+  struct step {
+    std::size_t n;                   ///< floats requested
+    slot* s;                         ///< the memory that served them
+    std::size_t acquired, returned;  ///< on the pass's clock (returned: none while on loan)
+  };
+
+  /// What passes of one kind (their first request's shape) requested, and their arena.
+  struct record {
+    shape first;
+    std::vector<step> steps;
+    typename B::template tensor<float> arena{};
+    std::size_t arena_floats = 0, on_loan = 0, last_pass = 0;
+    std::vector<std::unique_ptr<slot>> ranges;
   };
 
  public:
@@ -85,69 +106,72 @@ class workspace {
     view_type v_{};
   };
 
-  /// A pass in progress (RAII): the outermost one rewinds the record; nested ones (a model's
-  /// forward inside another's) belong to it.
+  /// A pass in progress (RAII); nested ones (a model's forward inside another's) belong to the
+  /// outermost.
   class pass_scope {
    public:
-    explicit pass_scope(workspace& w) noexcept : w_(&w) {
-      if (w_->depth_++ == 0) w_->cursor_ = 0, w_->clock_ = 0, w_->fresh_ = false;
+    explicit pass_scope(workspace& w) noexcept : w_(&w), unwinding_(std::uncaught_exceptions()) {
+      if (w_->depth_++ == 0)
+        w_->cur_ = nullptr, w_->cursor_ = 0, w_->clock_ = 0, w_->fresh_ = false, ++w_->passes_;
     }
     pass_scope(const pass_scope&) = delete;
     pass_scope& operator=(const pass_scope&) = delete;
     ~pass_scope() {
-      if (--w_->depth_ != 0) return;
-      w_->trace_.resize(w_->cursor_);  // forget a longer earlier pass
-      if (w_->fresh_) w_->plan();
+      if (--w_->depth_ == 0) w_->end_pass(std::uncaught_exceptions() > unwinding_);
     }
 
    private:
     workspace* w_;
+    int unwinding_;  ///< exceptions in flight when the pass opened
   };
 
-  workspace() = default;
+  /// kinds_kept: how many kinds of pass keep their record and arena (the least recently used
+  /// gives way).
+  explicit workspace(std::size_t kinds_kept = 4) : kinds_kept_(kinds_kept < 1 ? 1 : kinds_kept) {}
   workspace(const workspace&) = delete;  // slots point back at their workspace
   workspace& operator=(const workspace&) = delete;
 
-  /// Opens a pass. Requests made while it is open are served as the previous pass's were, as
-  /// long as they repeat them: a choice among free buffers depends on the buffers present, which
-  /// the first pass itself added, so without the record a second pass could choose differently
-  /// and miss. A pass with a request not served so is laid out in one arena when it closes (its
-  /// buffers freed: capture a CUDA graph only in a pass that repeats the previous one).
+  /// Opens a pass. Its requests are served as the last pass of its kind had them while they
+  /// repeat it: a choice among free buffers depends on the buffers present, which the first
+  /// pass itself added, so without the record a second pass could choose differently and miss.
+  /// A pass with a request not served so is laid out in an arena when it closes (its buffers
+  /// freed: capture a CUDA graph only in a pass that repeats an earlier one).
   [[nodiscard]] pass_scope pass() noexcept { return pass_scope(*this); }
 
   /// A buffer of shape s (contents unspecified). In a pass, the memory that served this request
-  /// in the previous pass if the request is the same and that memory is free; otherwise the
-  /// smallest free buffer of the pool's own that fits; if none fits, the largest free one is
+  /// in the last pass of its kind if the request is the same and that memory is free; otherwise
+  /// the smallest free buffer of the pool's own that fits; if none fits, the largest free one is
   /// replaced by one of the requested size, else a buffer is added. A repeated pass allocates
   /// nothing: each request finds its memory free, as it was then (the same leases out).
   lease acquire(shape s) {
     const std::size_t n = s.numel() == 0 ? 1 : s.numel();
+    if (depth_ > 0 && cursor_ == 0) cur_ = record_for(s);
     slot* chosen = nullptr;
-    if (depth_ > 0 && cursor_ < trace_.size() && trace_[cursor_].n == n &&
-        free_for(*trace_[cursor_].s, n))
-      chosen = trace_[cursor_].s;
-    if (!chosen) {
-      chosen = best_fit(n);
-      fresh_ = fresh_ || depth_ > 0;
-    }
-    if (depth_ > 0) {
-      const step r{n, chosen, clock_++, none};
-      if (cursor_ < trace_.size())
-        trace_[cursor_] = r;
-      else
-        trace_.push_back(r);
-      chosen->step = cursor_++;
-    }
-    chosen->busy = true;
-    chosen->used = n;
-    if (chosen->offset != none) busy_ranges_.push_back(chosen);
-    live_ += n;
-    peak_live_ = std::max(peak_live_, live_);
+    if (cur_ && cursor_ < cur_->steps.size() && cur_->steps[cursor_].n == n &&
+        free_for(*cur_->steps[cursor_].s, n))
+      chosen = cur_->steps[cursor_].s;
+    if (!chosen) chosen = best_fit(n), fresh_ = true;
 #if defined(DIFFBRIDGE_WORKSPACE_POISON)
     // test builds: every lease starts as NaN, so an operator that reads a temporary before
     // writing it shows in its output, in every pass
     B::for_each_index(n, detail::poison_fn{chosen->base, std::numeric_limits<float>::quiet_NaN()});
 #endif
+    if (depth_ > 0) {
+      if (cur_) {
+        const step r{n, chosen, clock_, none};
+        if (cursor_ < cur_->steps.size())
+          cur_->steps[cursor_] = r;
+        else
+          cur_->steps.push_back(r);
+        chosen->step = cursor_;
+      }
+      ++cursor_, ++clock_;
+    }
+    chosen->busy = true;
+    chosen->used = n;
+    if (chosen->in) busy_ranges_.push_back(chosen), ++chosen->in->on_loan;
+    live_ += n;
+    peak_live_ = std::max(peak_live_, live_);
     return lease(chosen, view_type{chosen->base, s});
   }
 
@@ -156,63 +180,81 @@ class workspace {
   std::size_t bytes() const noexcept { return bytes_; }
   /// The largest total ever on loan at once (what a perfect allocator would need), in bytes.
   std::size_t peak_live_bytes() const noexcept { return peak_live_ * sizeof(float); }
-  /// Frees all memory not on loan, and the record (call it between passes).
+  /// Frees all memory not on loan and the records of passes (call it between passes).
   void trim() {
-    trace_.clear();
-    cursor_ = 0;
-    const bool arena_in_use = !busy_ranges_.empty();
-    std::erase_if(slots_, [&](const std::unique_ptr<slot>& p) {
-      if (p->busy || (p->offset != none && arena_in_use)) return false;
-      if (p->offset == none) bytes_ -= p->capacity * sizeof(float);
+    cur_ = nullptr;  // a pass in progress is no longer recorded
+    std::erase_if(records_, [&](const std::unique_ptr<record>& r) {
+      if (r->on_loan != 0) return false;
+      bytes_ -= r->arena_floats * sizeof(float);
       return true;
     });
-    if (!arena_in_use) bytes_ -= arena_floats_ * sizeof(float), arena_ = {}, arena_floats_ = 0;
+    free_own();
   }
 
  private:
-  struct step {
-    std::size_t n;                   ///< floats requested
-    slot* s;                         ///< the memory that served them
-    std::size_t acquired, returned;  ///< on the pass's clock (returned: none while on loan)
-  };
-
   void give_back(slot& s) noexcept {
     s.busy = false;
     live_ -= s.used;
-    if (s.offset != none) std::erase(busy_ranges_, &s);
-    if (depth_ > 0 && s.step < trace_.size() && trace_[s.step].s == &s)
-      trace_[s.step].returned = clock_++;
+    if (s.in) std::erase(busy_ranges_, &s), --s.in->on_loan;
+    if (depth_ > 0) {
+      if (cur_ && s.step < cur_->steps.size() && cur_->steps[s.step].s == &s)
+        cur_->steps[s.step].returned = clock_;
+      ++clock_;
+    }
     s.step = none;
   }
 
-  /// Whether s can serve n floats now: free, large enough and, for a range of the arena, not
-  /// overlapping a range on loan (which a pass that departs from the record can leave out).
+  /// The record of passes starting with a request of shape s: the one kept, else a new one (the
+  /// least recently used record with nothing on loan gives way when kinds_kept are kept), else
+  /// none (the pass is not recorded).
+  record* record_for(shape s) {
+    for (auto& r : records_)
+      if (r->first == s) return r->last_pass = passes_, r.get();
+    if (records_.size() >= kinds_kept_) {
+      auto victim = records_.end();
+      for (auto it = records_.begin(); it != records_.end(); ++it)
+        if ((*it)->on_loan == 0 &&
+            (victim == records_.end() || (*it)->last_pass < (*victim)->last_pass))
+          victim = it;
+      if (victim == records_.end()) return nullptr;
+      bytes_ -= (*victim)->arena_floats * sizeof(float);
+      records_.erase(victim);
+    }
+    auto& r = records_.emplace_back(std::make_unique<record>());
+    r->first = s, r->last_pass = passes_;
+    return r.get();
+  }
+
+  /// Whether s can serve n floats now: free, large enough and, for a range of an arena, not
+  /// overlapping a range of that arena on loan (a pass that departs from its record can leave
+  /// one out).
   bool free_for(const slot& s, std::size_t n) const noexcept {
     if (s.busy || s.capacity < n) return false;
-    if (s.offset == none) return true;
+    if (!s.in) return true;
     for (const slot* b : busy_ranges_)
-      if (b->offset < s.offset + s.capacity && s.offset < b->offset + b->capacity) return false;
+      if (b->in == s.in && b->offset < s.offset + s.capacity && s.offset < b->offset + b->capacity)
+        return false;
     return true;
   }
 
   /// The smallest free buffer of the pool's own holding n floats, else the largest free one
-  /// regrown to n, else a new one. (Ranges of the arena only serve the requests they were laid
+  /// regrown to n, else a new one. (Ranges of an arena only serve the requests they were laid
   /// out for.)
   slot* best_fit(std::size_t n) {
     slot *best = nullptr, *largest = nullptr;
-    for (auto& p : slots_) {
-      if (p->busy || p->offset != none) continue;
+    for (auto& p : own_) {
+      if (p->busy) continue;
       if (p->capacity >= n && (!best || p->capacity < best->capacity)) best = p.get();
       if (!largest || p->capacity > largest->capacity) largest = p.get();
     }
     if (best) return best;
-    if (largest) {
+    if (largest) {  // freed before allocating; left empty (capacity 0) if that throws
       bytes_ -= largest->capacity * sizeof(float);
-      largest->t = typename B::template tensor<float>{};  // free before allocating
+      largest->t = typename B::template tensor<float>{};
+      largest->capacity = 0, largest->base = nullptr;
       best = largest;
     } else {
-      slots_.push_back(std::make_unique<slot>());
-      best = slots_.back().get();
+      best = own_.emplace_back(std::make_unique<slot>()).get();
       best->owner = this;
     }
     best->t = B::template empty<float>(shape{n, 1, 1, 1});
@@ -223,41 +265,75 @@ class workspace {
     return best;
   }
 
-  /// Lays the recorded pass out in one arena (detail::place_in_arena), when nothing is on loan
-  /// and the arena is smaller than the pool: all memory is freed, then the arena allocated, and
-  /// the record points each request at its range.
-  void plan() {
-    if (live_ != 0 || trace_.empty()) return;
-    std::vector<detail::lifetime> life(trace_.size());
-    for (std::size_t i = 0; i < trace_.size(); ++i)
-      life[i] = {trace_[i].n, trace_[i].acquired, trace_[i].returned};
-    std::size_t total = 0;
-    const std::vector<std::size_t> at = detail::place_in_arena(life, arena_align, total);
-    if (total * sizeof(float) >= bytes_) return;
-    slots_.clear();
-    arena_ = {};
-    arena_ = B::template empty<float>(shape{total, 1, 1, 1});
-    arena_floats_ = total;
-    bytes_ = total * sizeof(float);
-    ++allocations_;
-    float* base = B::as_view(arena_).raw();
-    for (std::size_t i = 0; i < trace_.size(); ++i) {
-      auto& p = slots_.emplace_back(std::make_unique<slot>());
-      p->base = base + at[i], p->capacity = trace_[i].n, p->offset = at[i], p->owner = this;
-      trace_[i].s = p.get();
+  /// Frees the pool's own buffers not on loan; records that pointed at them forget their steps.
+  void free_own() {
+    std::erase_if(own_, [&](const std::unique_ptr<slot>& p) {
+      if (p->busy) return false;
+      bytes_ -= p->capacity * sizeof(float);
+      for (auto& r : records_)
+        if (std::any_of(r->steps.begin(), r->steps.end(),
+                        [&](const step& e) { return e.s == p.get(); }))
+          r->steps.clear();
+      return true;
+    });
+  }
+
+  /// The end of the outermost pass: its record is cut to its length and, if a request was not
+  /// served from it, laid out in an arena — unless something is still on loan, the pass ended by
+  /// an exception, or the arena would not make the pool smaller.
+  void end_pass(bool unwinding) noexcept {
+    record* r = std::exchange(cur_, nullptr);
+    if (!r) return;
+    r->steps.resize(std::min(r->steps.size(), cursor_));
+    if (!fresh_ || unwinding || live_ != 0 || r->steps.empty()) return;
+    try {
+      lay_out(*r);
+    } catch (...) {  // out of memory for the arena: r is left empty, the pass is recorded anew
     }
   }
 
-  /// Floats between range starts in the arena: 256 bytes, the alignment of a CUDA allocation.
+  /// Frees the own buffers and r's old arena, allocates r's new arena and points each step of r
+  /// at its range. Exception-safe: if the allocation throws, r is an empty record.
+  void lay_out(record& r) {
+    std::vector<detail::lifetime> life(r.steps.size());
+    for (std::size_t i = 0; i < r.steps.size(); ++i)
+      life[i] = {r.steps[i].n, r.steps[i].acquired, r.steps[i].returned};
+    std::size_t total = 0;
+    const std::vector<std::size_t> at = detail::place_in_arena(life, arena_align, total);
+    std::size_t own = 0;
+    for (const auto& p : own_) own += p->capacity;
+    if (total >= own + r.arena_floats) return;
+    std::vector<step> steps = std::move(r.steps);  // r.steps is empty from here
+    free_own();
+    r.ranges.clear();
+    r.arena = {};
+    bytes_ -= r.arena_floats * sizeof(float);
+    r.arena_floats = 0;
+    r.arena = B::template empty<float>(shape{total, 1, 1, 1});
+    r.arena_floats = total;
+    bytes_ += total * sizeof(float);
+    ++allocations_;
+    float* base = B::as_view(r.arena).raw();
+    r.ranges.reserve(steps.size());
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      auto& p = r.ranges.emplace_back(std::make_unique<slot>());
+      p->base = base + at[i], p->capacity = steps[i].n, p->offset = at[i], p->in = &r,
+      p->owner = this;
+      steps[i].s = p.get();
+    }
+    r.steps = std::move(steps);
+  }
+
+  /// Floats between range starts in an arena: 256 bytes, the alignment of a CUDA allocation.
   static constexpr std::size_t arena_align = 64;
 
-  std::vector<std::unique_ptr<slot>> slots_;
-  typename B::template tensor<float> arena_{};
-  std::size_t arena_floats_ = 0;
-  std::vector<slot*> busy_ranges_;  ///< ranges of the arena on loan
-  std::vector<step> trace_;         ///< the record of the current or last pass
-  std::size_t cursor_ = 0, depth_ = 0, clock_ = 0;
-  bool fresh_ = false;  ///< a request of this pass was not served as recorded
+  std::size_t kinds_kept_;
+  std::vector<std::unique_ptr<slot>> own_;
+  std::vector<std::unique_ptr<record>> records_;
+  std::vector<slot*> busy_ranges_;  ///< ranges of arenas on loan
+  record* cur_ = nullptr;           ///< the record of the pass in progress
+  std::size_t cursor_ = 0, depth_ = 0, clock_ = 0, passes_ = 0;
+  bool fresh_ = false;  ///< a request of this pass was not served from its record
   std::size_t allocations_ = 0, bytes_ = 0, live_ = 0, peak_live_ = 0;
 };
 
