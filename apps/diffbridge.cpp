@@ -38,7 +38,8 @@ constexpr const char* usage =
     "  restore --model default --input IN --output OUT [--backend B] [--threads N]\n"
     "                            the shipped default model (blur + noise; docs/default-model.md)\n"
     "  degrade --kind default|noise|blur --seed S --input CLEAN --output DEGRADED\n"
-    "                            the synthetic degradations (default: disk blur r=2 + noise 25/255)\n"
+    "                            the synthetic degradations (default: disk blur r=2 + noise "
+    "25/255)\n"
     "  compare --reference CLEAN --image A [--image B]... [--side-by-side OUT.png]\n"
     "                            PSNR / SSIM of each image against the reference\n"
     "  bench-schedules [--quick] --out DIR [--pixels P] [--samples S] [--seed N]\n"
@@ -86,13 +87,13 @@ int main(int argc, char** argv) {
       std::fputs(usage, stdout);
       return 0;
     }
-    for (int i = 2; i < argc; ++i)  // `diffbridge CMD --help`: that command's usage
-      if (const std::string a = argv[i]; a == "--help" || a == "-h") {
-        const std::string u = command_usage(cmd);
-        if (u.empty()) break;  // an unknown command is reported below
+    // `diffbridge CMD --help` (right after the command: later it may be an option's value)
+    if (const std::string a = argc > 2 ? argv[2] : ""; a == "--help" || a == "-h") {
+      if (const std::string u = command_usage(cmd); !u.empty()) {
         std::fputs(("usage: diffbridge\n" + u).c_str(), stdout);
         return 0;
       }
+    }
     if (cmd == "list") return diffbridge::cli::cmd_list();
     if (cmd == "coeffs") return diffbridge::cli::cmd_coeffs(argc, argv);
     if (cmd == "step") return diffbridge::cli::cmd_step(argc, argv);

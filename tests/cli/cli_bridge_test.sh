@@ -53,6 +53,7 @@ check "restore --help names --model" grep -q -- "--model deblur" "$tmp/h"
 check "restore --help has its default-model form" grep -q -- "restore --model default" "$tmp/h"
 check "restore --help only restore" bash -c "! grep -q -- 'coeffs --bridge' '$tmp/h'"
 check "restore --help: empty stderr" test ! -s "$tmp/he"
-check "plot -h" bash -c "'$bin' plot --all -h | grep -q -- '--trajectories'"
+check "plot -h" bash -c "'$bin' plot -h | grep -q -- '--trajectories'"
+expect_error "-h as an option's value is not help" "bridge" coeffs --bridge -h
 
 finish

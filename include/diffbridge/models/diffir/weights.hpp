@@ -55,16 +55,27 @@ class weight_set {
     auto t = B::template empty<float>(s);
     B::copy_from_host(values, B::as_view(t));
     t_.insert_or_assign(name, std::move(t));
+    packed_.erase(name);
   }
-  /// Uploads the pack: the tensors `names` (shapes `dims`, rows of `cols` values) whose values
-  /// follow each other in `values`.
+  /// Replaces the pack: the tensors `names` (shapes `dims`) whose values follow each other in
+  /// `values`, rows of `cols` (invalid_input unless names and shapes pair up and fill `values`
+  /// with whole rows).
   void put_pack(const std::vector<std::string>& names, const std::vector<shape>& dims,
                 std::span<const float> values, std::size_t cols) {
-    pack_ = B::template empty<float>(shape{values.size() / cols, cols, 1, 1});
-    B::copy_from_host(values, B::as_view(pack_));
+    std::size_t total = 0;
+    for (const shape& d : dims) total += d.numel();
+    if (names.size() != dims.size() || total != values.size() || cols == 0 || total % cols != 0)
+      throw invalid_input("weights: the pack's names, shapes and values do not match");
+    auto t = B::template empty<float>(shape{total / cols, cols, 1, 1});
+    B::copy_from_host(values, B::as_view(t));
+    pack_ = std::move(t);
+    packed_.clear();
     std::size_t at = 0;
-    for (std::size_t i = 0; i < names.size(); ++i)
-      packed_.insert_or_assign(names[i], std::pair{at, dims[i]}), at += dims[i].numel();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      t_.erase(names[i]);
+      packed_.insert_or_assign(names[i], std::pair{at, dims[i]});
+      at += dims[i].numel();
+    }
   }
   bool contains(const std::string& name) const {
     return t_.count(name) != 0 || packed_.count(name) != 0;
