@@ -112,7 +112,8 @@ class workspace {
    public:
     explicit pass_scope(workspace& w) noexcept : w_(&w), unwinding_(std::uncaught_exceptions()) {
       if (w_->depth_++ == 0)
-        w_->cur_ = nullptr, w_->cursor_ = 0, w_->clock_ = 0, w_->fresh_ = false, ++w_->passes_;
+        w_->cur_ = nullptr, w_->cursor_ = 0, w_->clock_ = 0, w_->fresh_ = false,
+        w_->recording_ = true, ++w_->passes_;
     }
     pass_scope(const pass_scope&) = delete;
     pass_scope& operator=(const pass_scope&) = delete;
@@ -145,7 +146,7 @@ class workspace {
   /// nothing: each request finds its memory free, as it was then (the same leases out).
   lease acquire(shape s) {
     const std::size_t n = s.numel() == 0 ? 1 : s.numel();
-    if (depth_ > 0 && cursor_ == 0) cur_ = record_for(s);
+    if (depth_ > 0 && cursor_ == 0 && recording_) cur_ = nullptr, cur_ = record_for(s);
     slot* chosen = nullptr;
     if (cur_ && cursor_ < cur_->steps.size() && cur_->steps[cursor_].n == n &&
         free_for(*cur_->steps[cursor_].s, n))
@@ -156,20 +157,22 @@ class workspace {
     // writing it shows in its output, in every pass
     B::for_each_index(n, detail::poison_fn{chosen->base, std::numeric_limits<float>::quiet_NaN()});
 #endif
+    if (depth_ > 0 && cur_) {  // (an entry past a failed acquire is overwritten by the next one)
+      const step r{n, chosen, clock_, none};
+      if (cursor_ < cur_->steps.size())
+        cur_->steps[cursor_] = r;
+      else
+        cur_->steps.push_back(r);
+    }
+    if (chosen->in) busy_ranges_.push_back(chosen);
+    // nothing below throws
     if (depth_ > 0) {
-      if (cur_) {
-        const step r{n, chosen, clock_, none};
-        if (cursor_ < cur_->steps.size())
-          cur_->steps[cursor_] = r;
-        else
-          cur_->steps.push_back(r);
-        chosen->step = cursor_;
-      }
+      if (cur_) chosen->step = cursor_;
       ++cursor_, ++clock_;
     }
+    if (chosen->in) ++chosen->in->on_loan;
     chosen->busy = true;
     chosen->used = n;
-    if (chosen->in) busy_ranges_.push_back(chosen), ++chosen->in->on_loan;
     live_ += n;
     peak_live_ = std::max(peak_live_, live_);
     return lease(chosen, view_type{chosen->base, s});
@@ -182,7 +185,7 @@ class workspace {
   std::size_t peak_live_bytes() const noexcept { return peak_live_ * sizeof(float); }
   /// Frees all memory not on loan and the records of passes (call it between passes).
   void trim() {
-    cur_ = nullptr;  // a pass in progress is no longer recorded
+    cur_ = nullptr, recording_ = false;  // a pass in progress is no longer recorded
     std::erase_if(records_, [&](const std::unique_ptr<record>& r) {
       if (r->on_loan != 0) return false;
       bytes_ -= r->arena_floats * sizeof(float);
@@ -265,17 +268,28 @@ class workspace {
     return best;
   }
 
-  /// Frees the pool's own buffers not on loan; records that pointed at them forget their steps.
-  void free_own() {
+  /// Frees the pool's own buffers not on loan — except, when `spare` is given, those a record
+  /// other than it points at (its kind's next pass replays them) — and returns their floats
+  /// (only counts them when count_only); records that pointed at a freed buffer forget their
+  /// steps.
+  std::size_t free_own(const record* spare = nullptr, bool count_only = false) {
+    const auto used_by = [](const record& r, const slot* p) {
+      return std::any_of(r.steps.begin(), r.steps.end(), [&](const step& e) { return e.s == p; });
+    };
+    std::size_t freed = 0;
     std::erase_if(own_, [&](const std::unique_ptr<slot>& p) {
       if (p->busy) return false;
+      if (spare)
+        for (const auto& r : records_)
+          if (r.get() != spare && used_by(*r, p.get())) return false;
+      freed += p->capacity;
+      if (count_only) return false;
       bytes_ -= p->capacity * sizeof(float);
       for (auto& r : records_)
-        if (std::any_of(r->steps.begin(), r->steps.end(),
-                        [&](const step& e) { return e.s == p.get(); }))
-          r->steps.clear();
+        if (used_by(*r, p.get())) r->steps.clear();
       return true;
     });
+    return freed;
   }
 
   /// The end of the outermost pass: its record is cut to its length and, if a request was not
@@ -283,7 +297,7 @@ class workspace {
   /// an exception, or the arena would not make the pool smaller.
   void end_pass(bool unwinding) noexcept {
     record* r = std::exchange(cur_, nullptr);
-    if (!r) return;
+    if (!r || cursor_ == 0) return;  // no request served: the record stays as it was
     r->steps.resize(std::min(r->steps.size(), cursor_));
     if (!fresh_ || unwinding || live_ != 0 || r->steps.empty()) return;
     try {
@@ -292,19 +306,18 @@ class workspace {
     }
   }
 
-  /// Frees the own buffers and r's old arena, allocates r's new arena and points each step of r
-  /// at its range. Exception-safe: if the allocation throws, r is an empty record.
+  /// Frees r's old arena and the own buffers no other record uses, allocates r's new arena and
+  /// points each step of r at its range. Exception-safe: if the allocation throws, r is an empty
+  /// record.
   void lay_out(record& r) {
     std::vector<detail::lifetime> life(r.steps.size());
     for (std::size_t i = 0; i < r.steps.size(); ++i)
       life[i] = {r.steps[i].n, r.steps[i].acquired, r.steps[i].returned};
     std::size_t total = 0;
     const std::vector<std::size_t> at = detail::place_in_arena(life, arena_align, total);
-    std::size_t own = 0;
-    for (const auto& p : own_) own += p->capacity;
-    if (total >= own + r.arena_floats) return;
-    std::vector<step> steps = std::move(r.steps);  // r.steps is empty from here
-    free_own();
+    if (total >= free_own(&r, true) + r.arena_floats) return;  // the pool would not shrink
+    std::vector<step> steps = std::move(r.steps);              // r.steps is empty from here
+    free_own(&r);
     r.ranges.clear();
     r.arena = {};
     bytes_ -= r.arena_floats * sizeof(float);
@@ -333,7 +346,8 @@ class workspace {
   std::vector<slot*> busy_ranges_;  ///< ranges of arenas on loan
   record* cur_ = nullptr;           ///< the record of the pass in progress
   std::size_t cursor_ = 0, depth_ = 0, clock_ = 0, passes_ = 0;
-  bool fresh_ = false;  ///< a request of this pass was not served from its record
+  bool fresh_ = false;      ///< a request of this pass was not served from its record
+  bool recording_ = false;  ///< the pass is recorded (until a trim())
   std::size_t allocations_ = 0, bytes_ = 0, live_ = 0, peak_live_ = 0;
 };
 
