@@ -1,11 +1,11 @@
-// Thrust backend: thrust::device_vector storage, thrust::device_ptr views, and the shared
-// functors of kernels.hpp launched with thrust::for_each_n over a counting iterator. The device
-// system is Thrust's THRUST_DEVICE_SYSTEM: CUDA when compiled by nvcc (diffbridge::thrust leaves
-// .cu files on CUDA), CPP or OMP for C++ sources (chosen at configure time by
-// DIFFBRIDGE_THRUST_DEVICE_SYSTEM). The OMP build runs exactly the functors the GPU runs.
-// On CUDA the kernels are launched without a trailing synchronisation (par_nosync) on the calling
-// thread's current stream (thrust_backend::stream(), the legacy default stream unless a caller
-// sets one, e.g. nn::device_context of nn/device/gemm_thrust.hpp); copy_to_host and
+// Thrust backend: device memory of the device system (device_buffer, uninitialised),
+// thrust::device_ptr views, and the shared functors of kernels.hpp launched with thrust::for_each_n
+// over a counting iterator. The device system is Thrust's THRUST_DEVICE_SYSTEM: CUDA when compiled
+// by nvcc (diffbridge::thrust leaves .cu files on CUDA), CPP or OMP for C++ sources (chosen at
+// configure time by DIFFBRIDGE_THRUST_DEVICE_SYSTEM). The OMP build runs exactly the functors the
+// GPU runs. On CUDA the kernels are launched without a trailing synchronisation (par_nosync) on the
+// calling thread's current stream (thrust_backend::stream(), the legacy default stream unless a
+// caller sets one, e.g. nn::device_context of nn/device/gemm_thrust.hpp); copy_to_host and
 // synchronize() wait for them.
 // Everything here lives in an inline namespace named after the device system (thrust_cuda,
 // thrust_omp, thrust_cpp, thrust_tbb), so a program that mixes C++ sources (OMP) with .cu sources
