@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <map>
 #include <new>
@@ -55,6 +56,37 @@ std::vector<event> misleading_sequence() {
   return {{true, 0, 7}, {true, 1, 8}, {false, 0, 7}, {true, 2, 9}, {false, 2, 9}, {false, 1, 8}};
 }
 
+/// A random nesting of acquires and releases of up to max_leases leases with sizes in
+/// [1, max_size]; the first request has size `first` when given (it names the kind of a pass).
+std::vector<event> random_events(std::mt19937& rng, int max_leases, std::size_t max_size,
+                                 std::size_t first = 0) {
+  std::vector<event> ev;
+  std::vector<std::pair<int, std::size_t>> live;
+  const int k = 2 + int(rng() % std::uint32_t(max_leases - 1));
+  for (int id = 0; id < k || !live.empty();) {
+    if (id < k && (live.empty() || rng() % 2)) {
+      const std::size_t n = id == 0 && first ? first : 1 + rng() % max_size;
+      ev.push_back({true, id, n});
+      live.emplace_back(id++, n);
+    } else {
+      const std::size_t i = rng() % live.size();
+      ev.push_back({false, live[i].first, live[i].second});
+      live.erase(live.begin() + std::ptrdiff_t(i));
+    }
+  }
+  return ev;
+}
+
+/// A U-Net's lifetimes at width n: skips e1..e3 kept across the levels, temporaries t1..t3 and
+/// the decoder's d3..d1; the most on loan at once is 16n.
+std::vector<event> unet_events(std::size_t n) {
+  return {{true, 0, 4 * n},  {true, 1, 8 * n},  {false, 1, 8 * n}, {true, 2, 2 * n},
+          {true, 3, 4 * n},  {false, 3, 4 * n}, {true, 4, n},      {true, 5, 2 * n},
+          {false, 5, 2 * n}, {true, 6, 2 * n},  {false, 4, n},     {true, 7, 4 * n},
+          {false, 2, 2 * n}, {false, 6, 2 * n}, {true, 8, 8 * n},  {false, 0, 4 * n},
+          {false, 7, 4 * n}, {false, 8, 8 * n}};
+}
+
 }  // namespace
 
 TEST_CASE("workspace: best fit alone may allocate in a repeated pass; a pass() replays",
@@ -86,22 +118,7 @@ TEST_CASE("workspace: best fit alone may allocate in a repeated pass; a pass() r
 TEST_CASE("workspace: random repeated passes allocate nothing after the first", "[nn][workspace]") {
   std::mt19937 rng(7);
   for (int trial = 0; trial < 300; ++trial) {
-    // a random nesting of acquires and releases, with sizes spread over two decades
-    std::vector<event> ev;
-    std::vector<std::pair<int, std::size_t>> live;
-    std::uniform_int_distribution<std::size_t> size(1, 200);
-    const int k = 2 + int(rng() % 12);
-    for (int id = 0; id < k || !live.empty();) {
-      if (id < k && (live.empty() || rng() % 2)) {
-        const std::size_t n = size(rng);
-        ev.push_back({true, id, n});
-        live.emplace_back(id++, n);
-      } else {
-        const std::size_t i = rng() % live.size();
-        ev.push_back({false, live[i].first, live[i].second});
-        live.erase(live.begin() + std::ptrdiff_t(i));
-      }
-    }
+    const std::vector<event> ev = random_events(rng, 13, 200);
     ws_t ws;
     {
       const auto p = ws.pass();
@@ -211,11 +228,7 @@ TEST_CASE("workspace: a recorded pass is laid out in one arena", "[nn][workspace
   // a U-Net's lifetimes: skips e1..e3 kept across the levels, temporaries t1..t3 and the
   // decoder's d3..d1; best fit keeps 9216 floats, the most on loan at once is 8192
   const std::size_t n = 512;
-  const std::vector<event> ev{
-      {true, 0, 4 * n},  {true, 1, 8 * n},  {false, 1, 8 * n}, {true, 2, 2 * n},  {true, 3, 4 * n},
-      {false, 3, 4 * n}, {true, 4, n},      {true, 5, 2 * n},  {false, 5, 2 * n}, {true, 6, 2 * n},
-      {false, 4, n},     {true, 7, 4 * n},  {false, 2, 2 * n}, {false, 6, 2 * n}, {true, 8, 8 * n},
-      {false, 0, 4 * n}, {false, 7, 4 * n}, {false, 8, 8 * n}};
+  const std::vector<event> ev = unet_events(n);
   ws_t dynamic;
   run(dynamic, ev);
   run(dynamic, ev);
@@ -254,15 +267,8 @@ TEST_CASE("workspace: a recorded pass is laid out in one arena", "[nn][workspace
 TEST_CASE("workspace: passes of two kinds alternate without allocating, each in its arena",
           "[nn][workspace]") {
   // kinds are known by the first request's shape: here a U-Net pass at two sizes
-  const auto unet = [](std::size_t n) {
-    return std::vector<event>{{true, 0, 4 * n},  {true, 1, 8 * n},  {false, 1, 8 * n},
-                              {true, 2, 2 * n},  {true, 3, 4 * n},  {false, 3, 4 * n},
-                              {true, 4, n},      {true, 5, 2 * n},  {false, 5, 2 * n},
-                              {true, 6, 2 * n},  {false, 4, n},     {true, 7, 4 * n},
-                              {false, 2, 2 * n}, {false, 6, 2 * n}, {true, 8, 8 * n},
-                              {false, 0, 4 * n}, {false, 7, 4 * n}, {false, 8, 8 * n}};
-  };
-  const auto small = unet(256), large = unet(1024);
+
+  const auto small = unet_events(256), large = unet_events(1024);
   ws_t ws;
   for (const auto* ev : {&small, &large}) {
     const auto p = ws.pass();
@@ -279,34 +285,17 @@ TEST_CASE("workspace: passes of two kinds alternate without allocating, each in 
   ws_t two(2);
   for (std::size_t size : {256u, 512u, 1024u, 256u, 512u}) {
     const auto p = two.pass();
-    run(two, unet(size));
+    run(two, unet_events(size));
   }
   CHECK(two.bytes() == (16 * 256 + 16 * 512) * sizeof(float));  // 1024's arena gave way
 }
 
 TEST_CASE("workspace: random passes, kinds, held leases and trims never alias", "[nn][workspace]") {
   std::mt19937 rng(5);
-  const auto random_events = [&](std::size_t first) {
-    std::vector<event> ev;
-    std::vector<std::pair<int, std::size_t>> live;
-    const int k = 2 + int(rng() % 10);
-    for (int id = 0; id < k || !live.empty();) {
-      if (id < k && (live.empty() || rng() % 2)) {
-        const std::size_t n = id == 0 ? first : 1 + rng() % 300;
-        ev.push_back({true, id, n});
-        live.emplace_back(id++, n);
-      } else {
-        const std::size_t i = rng() % live.size();
-        ev.push_back({false, live[i].first, live[i].second});
-        live.erase(live.begin() + std::ptrdiff_t(i));
-      }
-    }
-    return ev;
-  };
   for (int trial = 0; trial < 100; ++trial) {
     ws_t ws(1 + rng() % 3);
     std::vector<std::vector<event>> kinds;
-    for (int i = 0; i < 4; ++i) kinds.push_back(random_events(100 + std::size_t(i)));
+    for (int i = 0; i < 4; ++i) kinds.push_back(random_events(rng, 11, 300, 100 + std::size_t(i)));
     std::vector<ws_t::lease> held;
     std::vector<float> held_value;
     for (int pass = 0; pass < 30; ++pass) {
@@ -363,12 +352,7 @@ TEST_CASE("workspace: a failed allocation leaves the pool usable", "[nn][workspa
     // the arena fails at the end of the pass (buffers ≤ 4096 floats pass, the 8192 arena not):
     // no termination, the pass is recorded anew next time; laid out once memory allows
     const std::size_t n = 512;
-    const std::vector<event> ev{{true, 0, 4 * n},  {true, 1, 8 * n},  {false, 1, 8 * n},
-                                {true, 2, 2 * n},  {true, 3, 4 * n},  {false, 3, 4 * n},
-                                {true, 4, n},      {true, 5, 2 * n},  {false, 5, 2 * n},
-                                {true, 6, 2 * n},  {false, 4, n},     {true, 7, 4 * n},
-                                {false, 2, 2 * n}, {false, 6, 2 * n}, {true, 8, 8 * n},
-                                {false, 0, 4 * n}, {false, 7, 4 * n}, {false, 8, 8 * n}};
+    const std::vector<event> ev = unet_events(n);
     fws ws;
     failing_backend::limit = 5000;
     for (int k = 0; k < 2; ++k) {
