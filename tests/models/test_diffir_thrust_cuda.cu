@@ -33,6 +33,12 @@ TEST_CASE("nn cuda: elementwise operators and Linear = std oracle", "[nn][gpu]")
   nndev::check_elementwise<D>();
 }
 
+TEST_CASE("nn cuda: one-launch LayerNorm across tiles and channel counts = std oracle",
+          "[nn][gpu]") {
+  nn::device_context<D> ctx;
+  nndev::check_layer_norm_tiles<D>();
+}
+
 TEST_CASE("nn cuda: data movement is exact", "[nn][gpu]") {
   nn::device_context<D> ctx;
   nndev::check_movement<D>();

@@ -199,6 +199,34 @@ void check_elementwise() {
       }
 }
 
+/// LayerNorm + modulation on shapes around the CUDA kernel's limits (tiles of 128 / 64 / 32
+/// pixels for C ≤ 128 / 256 / 512, partial tiles, N > 1; C = 520 takes the three-launch form):
+/// against the std oracle, 1e-6 relative (as check_elementwise's LayerNorm).
+template <class D>
+void check_layer_norm_tiles() {
+  for (shape xs :
+       {shape{1, 1, 5, 7}, shape{1, 48, 37, 41}, shape{2, 96, 16, 20}, shape{1, 128, 9, 128},
+        shape{1, 131, 5, 13}, shape{1, 256, 3, 70}, shape{2, 384, 7, 9}, shape{1, 512, 2, 33},
+        shape{1, 520, 3, 5}, shape{1, 3, 1, 1}}) {
+    const host x = random_host(xs, 51, -3, 5), w = random_host({xs.c, 1, 1, 1}, 52),
+               b = random_host({xs.c, 1, 1, 1}, 53), k = random_host({1, 2 * xs.c, 1, 1}, 54);
+    for (bool with_bias : {false, true})
+      for (bool mod : {false, true}) {
+        const auto [got, want] = both<D>([&](auto be) {
+          using BB = decltype(be);
+          dev<BB> xd(x), wd(w), bd(b), kd(k), y(x.s);
+          nn::layer_norm<BB>(xd.cview(), wd.cview(), with_bias ? bd.cview() : nn::cview{}, y.view(),
+                             mod ? nn::channels(kd.cview(), 0, xs.c) : nn::cview{},
+                             mod ? nn::channels(kd.cview(), xs.c, xs.c) : nn::cview{});
+          return y.values();
+        });
+        INFO("layer_norm x=" << nn::shape_str(xs) << " bias=" << with_bias
+                             << " modulation=" << mod);
+        CHECK(rel_err(got, want) <= 1e-6);
+      }
+  }
+}
+
 template <class D>
 void check_movement() {
   const host x = random_host({2, 3, 12, 20}, 61);

@@ -25,6 +25,12 @@ TEST_CASE("nn thrust: depthwise, GELU gate, LayerNorm, modulation, activations, 
   nndev::check_elementwise<D>();
 }
 
+TEST_CASE("nn thrust: LayerNorm + modulation across tiles and channel counts = std oracle",
+          "[nn][thrust]") {
+  nn::device_context<D> ctx;
+  nndev::check_layer_norm_tiles<D>();
+}
+
 TEST_CASE("nn thrust: shuffles, padding, crop, upsampling, concat, copy, add are exact",
           "[nn][thrust]") {
   nn::device_context<D> ctx;

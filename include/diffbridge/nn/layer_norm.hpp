@@ -12,16 +12,9 @@
 
 #include "diffbridge/nn/check.hpp"
 #include "diffbridge/nn/exec.hpp"
+#include "diffbridge/nn/ln_params.hpp"
 
 namespace diffbridge::nn {
-
-inline constexpr float layer_norm_eps = 1e-5f;
-
-/// The parameters of a LayerNorm + modulation: weight [C]; bias [C] or null (BiasFree);
-/// k1, k2 [C] or null (no modulation).
-struct ln_params {
-  const float *weight = nullptr, *bias = nullptr, *k1 = nullptr, *k2 = nullptr;
-};
 
 namespace detail {
 

@@ -12,6 +12,7 @@
 #include "diffbridge/backend/concept.hpp"
 #include "diffbridge/nn/exec.hpp"
 #include "diffbridge/nn/gemm.hpp"
+#include "diffbridge/nn/ln_params.hpp"
 
 namespace diffbridge::nn {
 
@@ -29,6 +30,23 @@ template <class B>
 struct device_gemm {
   static_assert(sizeof(B) == 0,
                 "no device GEMM for this backend: include diffbridge/nn/device/gemm_thrust.hpp");
+};
+
+/// Arguments of the device LayerNorm + modulation (nn/device/norm.hpp), device pointers:
+/// y = LN(x)·k1 + k2 for N images of C planes of P pixels.
+struct layer_norm_args {
+  const float* x = nullptr;
+  float* y = nullptr;
+  ln_params ln;
+  std::size_t N = 0, C = 0, P = 0;
+};
+
+/// run(layer_norm_args) → whether B launched its own LayerNorm kernel for it; false (the default)
+/// leaves it to the functors of nn/device/norm.hpp. nn/device/layer_norm_cuda.hpp specialises it
+/// for thrust_backend under CUDA.
+template <class B>
+struct device_layer_norm {
+  static bool run(const layer_norm_args&) { return false; }
 };
 
 /// A caller-owned execution context of a device backend (CUDA: a stream and a cuBLAS handle),

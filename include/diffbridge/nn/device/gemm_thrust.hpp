@@ -8,6 +8,7 @@
 //     nn/gemm_eigen.hpp; threaded with OpenMP when the target enables it) — link
 //     diffbridge::eigen. Without Eigen, the library's blocked SGEMM (single-threaded).
 // Row-major C = A·op(B) is column-major Cᵀ = op(B)ᵀ·Aᵀ, so cuBLAS gets (B, A) swapped.
+// Under CUDA it also brings the one-launch LayerNorm kernel (nn/device/layer_norm_cuda.hpp).
 #pragma once
 
 #include <algorithm>
@@ -206,3 +207,7 @@ struct device_gemm<thrust_backend> {
 };
 
 }  // namespace diffbridge::nn
+
+#if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+#include "diffbridge/nn/device/layer_norm_cuda.hpp"
+#endif

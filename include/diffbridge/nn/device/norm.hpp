@@ -82,13 +82,15 @@ struct ln_apply_fn {
 };
 
 /// LayerNorm + modulation of (N, C, H, W) with raw parameter pointers (device memory): the
-/// statistics in double (partial sums over groups of ln_group channels, so a deep level with
+/// backend's own kernel where it has one for the shape (device_layer_norm: CUDA, C ≤ 512), else
+/// the statistics in double (partial sums over groups of ln_group channels, so a deep level with
 /// few pixels still fills the device), then one thread per element.
 template <class B>
 void layer_norm_raw(workspace<B>& ws, const float* x, float* y, shape s, const ln_params& p) {
   const std::size_t HW = s.h * s.w, pixels = s.n * HW, groups = (s.c + ln_group - 1) / ln_group;
   const std::size_t total = pixels * groups;
   if (pixels == 0 || s.c == 0) return;
+  if (device_layer_norm<B>::run({x, y, p, s.n, s.c, HW})) return;  // the backend's own kernel
   require(s.numel() < (std::size_t(1) << 32), "layer_norm", "tensor too large (2^32 elements)");
   auto part = ws.acquire(shape{1, 2, total, 2});  // doubles
   auto stats = ws.acquire(shape{1, 1, 2, pixels});
