@@ -308,6 +308,23 @@ void check_attention() {
       CHECK(rel_err(fgot.second, fwant.second) <= 1e-5);
     }
   nn::device::qk_chunk = saved_chunk;
+  // head widths at the CUDA q·kᵀ kernel's limit (d = 48, a chunk of 128 pixels with a tail) and
+  // past it (d = 64: the GEMM path), one and two heads
+  for (auto [C, heads] :
+       {std::pair{std::size_t(48), std::size_t(1)}, std::pair{std::size_t(96), std::size_t(2)},
+        std::pair{std::size_t(128), std::size_t(2)}}) {
+    const host qkv = random_host({1, 3 * C, 33, 37}, 38),
+               t = random_host({heads, 1, 1, 1}, 39, 0.5f, 2.0f);
+    const auto [got, want] = both<D>([&](auto be) {
+      using BB = decltype(be);
+      nn::workspace<BB> ws;
+      dev<BB> q(qkv), td(t), maps(shape{heads, 1, C / heads, C / heads});
+      nn::attention_maps<BB>(ws, q.cview(), td.cview(), heads, maps.view());
+      return maps.values();
+    });
+    INFO("maps C=" << C << " heads=" << heads);
+    CHECK(rel_err(got, want) <= 1e-5);
+  }
 }
 
 /// Random block weights (C = 16, F = 35, 2 heads, every bias present when `bias`).

@@ -4,8 +4,10 @@
 //                  (reduce.hpp); for a given qkv, the row sums of reduce.hpp;
 //   S_j = q_j k_jᵀ  one strided-batched GEMM over the heads (K = H·W) for small images; for
 //                   K > 2·qk_chunk one batched GEMM over the chunks of K per head (a single
-//                   product with K = 65536 and a 48×48 result runs on a few thread blocks),
-//                   then the partials summed (in groups of 16 when there are many), and scaled:
+//                   product with K = 65536 and a 48×48 result runs on a few thread blocks) —
+//                   or the backend's own kernel for the chunks (device_qk_partials: CUDA,
+//                   d ≤ 48) —, then the partials summed (in groups of 16 when there are many),
+//                   and scaled:
 //                   S_ab/(‖q_a‖·‖k_b‖)·temperature_j (one thread per element of S);
 //   softmax        per element: its row's max / exp / sum in the host's order (no thread waits
 //                  on another);
@@ -32,7 +34,9 @@ namespace diffbridge::nn::device {
 /// Columns per partial product of q·kᵀ: the long reduction (K = H·W) is cut into chunks, one
 /// strided-batched GEMM over the chunks, then the partials summed. 0 (the default): 512 up to
 /// 2^17 pixels, else 1024 — the best of 256 … 16384 on an H100 at 256² and 1024² (fp32, whole
-/// network; docs/performance.md). A program-wide setting (bench_diffir_cuda --qk-chunk).
+/// network; docs/performance.md). Where the backend has its own q·kᵀ kernel (device_qk_partials)
+/// the default is that kernel's chunk; a value > 0 sets both. A program-wide setting
+/// (bench_diffir_cuda --qk-chunk).
 inline std::size_t qk_chunk = 0;
 
 /// The chunk length for N pixels (see qk_chunk).
@@ -110,12 +114,17 @@ void attention_maps_normed(workspace<B>& ws, cview qkv, const float* nrm, cview 
                            std::size_t heads, fview attn) {
   const std::size_t C = qkv.dims.c / 3, N = qkv.dims.h * qkv.dims.w, d = C / heads, dd = d * d;
   const float* q = qkv.raw();
-  const std::size_t S = qk_chunk_for(N), full = N / S,
-                    chunks = N <= 2 * S ? 1 : full + (N % S != 0);
+  const std::size_t own = device_qk_partials<B>::chunk(d, N);  // the backend's kernel, if any
+  const std::size_t S = own == 0       ? qk_chunk_for(N)
+                        : qk_chunk > 0 ? qk_chunk
+                                       : own,
+                    full = N / S, chunks = N <= 2 * S ? 1 : full + (N % S != 0);
   auto part = ws.acquire(shape{heads, chunks, d, d});
   gemm_args g;
   g.m = d, g.n = d, g.lda = N, g.ldb = N, g.trans_b = true, g.ldc = d;
-  if (chunks == 1) {  // one product per head
+  if (own != 0 && device_qk_partials<B>::run({q, q + C * N, part.data(), heads, d, N, S, chunks})) {
+    // the backend's own kernel made the partials
+  } else if (chunks == 1) {  // one product per head
     g.k = N, g.a = q, g.b = q + C * N, g.c = part.data();
     gemm<B>(g, gemm_batch{heads, d * N, d * N, dd});
   } else {  // per head: the full chunks as one batch, the tail alone

@@ -8,7 +8,8 @@
 //     nn/gemm_eigen.hpp; threaded with OpenMP when the target enables it) — link
 //     diffbridge::eigen. Without Eigen, the library's blocked SGEMM (single-threaded).
 // Row-major C = A·op(B) is column-major Cᵀ = op(B)ᵀ·Aᵀ, so cuBLAS gets (B, A) swapped.
-// Under CUDA it also brings the one-launch LayerNorm kernel (nn/device/layer_norm_cuda.hpp).
+// Under CUDA it also brings the CUDA-only kernels: the one-launch LayerNorm
+// (nn/device/layer_norm_cuda.hpp) and the attention's q·kᵀ partials (nn/device/attention_cuda.hpp).
 #pragma once
 
 #include <algorithm>
@@ -209,5 +210,6 @@ struct device_gemm<thrust_backend> {
 }  // namespace diffbridge::nn
 
 #if THRUST_DEVICE_SYSTEM == THRUST_DEVICE_SYSTEM_CUDA
+#include "diffbridge/nn/device/attention_cuda.hpp"
 #include "diffbridge/nn/device/layer_norm_cuda.hpp"
 #endif

@@ -9,13 +9,12 @@
 // one after another waits on memory latency C times (measured slower, the same page).
 #pragma once
 
-#include <cuda_runtime_api.h>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 
 #include "diffbridge/backend/thrust.hpp"
+#include "diffbridge/nn/device/cuda_async.hpp"
 #include "diffbridge/nn/device/gemm.hpp"
 #include "diffbridge/nn/ln_params.hpp"
 
@@ -30,24 +29,6 @@ inline constexpr std::size_t ln_tile_max_channels = 512;
 
 /// Pixels per block (= threads) of the one-launch LayerNorm for C channels.
 inline constexpr int ln_tile_pixels(std::size_t C) { return C <= 128 ? 128 : C <= 256 ? 64 : 32; }
-
-/// smem[0] ← *g: an asynchronous 4-byte copy (cp.async, sm_80 and later; a plain copy before).
-__device__ inline void ln_copy_async(float* smem, const float* g) {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  const unsigned s = unsigned(__cvta_generic_to_shared(smem));
-  asm volatile("cp.async.ca.shared.global [%0], [%1], 4;\n" ::"r"(s), "l"(g));
-#else
-  *smem = *g;
-#endif
-}
-
-/// Waits for this thread's ln_copy_async calls.
-__device__ inline void ln_copy_wait() {
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  asm volatile("cp.async.commit_group;\n" ::);
-  asm volatile("cp.async.wait_group 0;\n" ::);
-#endif
-}
 
 /// Dynamic shared memory of the kernel for C channels (bytes): the tile and the parameters.
 inline constexpr std::size_t ln_tile_shared_bytes(std::size_t C) {
@@ -65,13 +46,14 @@ __global__ void __launch_bounds__(TP)
   float* prm = t + C * TP;                       // [4][C]: weight, bias, k1, k2
   const int tid = threadIdx.x, pix = blockIdx.x * TP + tid;
   if (pix < P)
-    for (int c = 0; c < C; ++c) ln_copy_async(t + c * TP + tid, x + std::size_t(c) * P + pix);
+    for (int c = 0; c < C; ++c) async_copy(t + c * TP + tid, x + std::size_t(c) * P + pix);
   for (int c = tid; c < C; c += TP) {
-    ln_copy_async(prm + c, p.weight + c);
-    if (p.bias) ln_copy_async(prm + C + c, p.bias + c);
-    if (p.k1) ln_copy_async(prm + 2 * C + c, p.k1 + c), ln_copy_async(prm + 3 * C + c, p.k2 + c);
+    async_copy(prm + c, p.weight + c);
+    if (p.bias) async_copy(prm + C + c, p.bias + c);
+    if (p.k1) async_copy(prm + 2 * C + c, p.k1 + c), async_copy(prm + 3 * C + c, p.k2 + c);
   }
-  ln_copy_wait();
+  async_copy_commit();
+  async_copy_wait<0>();
   __syncthreads();  // the parameters were copied by other threads
   if (pix >= P) return;
   // the statistics of the pixel: two passes in double, two partial sums each
@@ -128,37 +110,19 @@ struct device_layer_norm<thrust_backend> {
  private:
   template <int TP>
   static void launch(const layer_norm_args& a) {
+    // the most any C of this tile size asks for, so one opt-in per device serves every call
+    static std::atomic<std::uint64_t> opted{0};
+    const std::size_t widest = TP == 128 ? 128 : TP == 64 ? 256 : 512;
+    device::opt_in_shared_memory(device::layer_norm_tile_kernel<TP>,
+                                 device::ln_tile_shared_bytes(widest), opted);
     const std::size_t smem = device::ln_tile_shared_bytes(a.C);
-    allow_shared_memory<TP>(smem);
     const unsigned blocks = unsigned((a.P + TP - 1) / TP);
     for (std::size_t n = 0; n < a.N; ++n) {
       const std::size_t off = n * a.C * a.P;
       device::layer_norm_tile_kernel<TP><<<blocks, TP, smem, thrust_backend::stream()>>>(
           a.x + off, a.y + off, a.ln, int(a.C), int(a.P));
-      const cudaError_t e = cudaGetLastError();
-      if (e != cudaSuccess)
-        throw error(diffbridge::detail::concat("CUDA: layer_norm launch: ", cudaGetErrorString(e)));
+      device::check_launch("layer_norm");
     }
-  }
-
-  /// Opts the kernel for tiles of TP pixels in to more than 48 KiB of shared memory, once per
-  /// device (the most any C of that tile asks for, so later calls need nothing).
-  template <int TP>
-  static void allow_shared_memory(std::size_t smem) {
-    if (smem <= 48 * 1024) return;
-    static std::atomic<std::uint64_t> done{0};
-    int dev = 0;
-    if (cudaGetDevice(&dev) != cudaSuccess) dev = 0;
-    const std::uint64_t bit = std::uint64_t(1) << (dev & 63);
-    if (done.load(std::memory_order_acquire) & bit) return;
-    const std::size_t widest = TP == 128 ? 128 : TP == 64 ? 256 : 512;
-    const int most = int(device::ln_tile_shared_bytes(widest));
-    const cudaError_t e = cudaFuncSetAttribute(device::layer_norm_tile_kernel<TP>,
-                                               cudaFuncAttributeMaxDynamicSharedMemorySize, most);
-    if (e != cudaSuccess)
-      throw error(
-          diffbridge::detail::concat("CUDA: layer_norm shared memory: ", cudaGetErrorString(e)));
-    done.fetch_or(bit, std::memory_order_release);
   }
 };
 
