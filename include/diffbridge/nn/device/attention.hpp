@@ -26,6 +26,7 @@
 #include "diffbridge/nn/device/conv.hpp"
 #include "diffbridge/nn/device/elementwise.hpp"
 #include "diffbridge/nn/device/launch.hpp"
+#include "diffbridge/nn/device/own_kernels.hpp"
 #include "diffbridge/nn/device/reduce.hpp"
 #include "diffbridge/nn/workspace.hpp"
 

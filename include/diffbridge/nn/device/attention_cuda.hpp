@@ -15,7 +15,7 @@
 
 #include "diffbridge/backend/thrust.hpp"
 #include "diffbridge/nn/device/cuda_async.hpp"
-#include "diffbridge/nn/device/gemm.hpp"
+#include "diffbridge/nn/device/own_kernels.hpp"
 
 namespace diffbridge::nn {
 

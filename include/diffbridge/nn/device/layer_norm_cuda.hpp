@@ -1,9 +1,9 @@
 // The CUDA kernel of the device LayerNorm + IPR modulation (nn/device/norm.hpp) for thrust_backend
 // under nvcc, for C ≤ ln_tile_max_channels: one launch instead of three.
 //   A block copies a tile of 128, 64 or 32 pixels (C ≤ 128, 256, 512) with all C channels of x
-//   into shared memory
-//   (asynchronous copies, all in flight at once), computes each pixel's μ and 1/√(σ² + eps)
-//   there (two passes in double), and writes y with the float expression of ln_apply_fn.
+//   into shared memory (asynchronous copies, all in flight at once), computes each pixel's μ and
+//   1/√(σ² + eps) there (two passes in double), and writes y with the float expression of
+//   ln_apply_fn.
 // The three-launch form (partial statistics, statistics, apply) reads x twice and waits on two
 // launches whose threads do little (docs/performance.md); a thread per pixel reading its C values
 // one after another waits on memory latency C times (measured slower, the same page).
@@ -15,8 +15,7 @@
 
 #include "diffbridge/backend/thrust.hpp"
 #include "diffbridge/nn/device/cuda_async.hpp"
-#include "diffbridge/nn/device/gemm.hpp"
-#include "diffbridge/nn/ln_params.hpp"
+#include "diffbridge/nn/device/own_kernels.hpp"
 
 namespace diffbridge::nn {
 

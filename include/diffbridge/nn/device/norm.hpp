@@ -1,8 +1,9 @@
 // Device paths of the per-pixel LayerNorm fused with the IPR modulation (layer_norm.hpp) and the
-// global mean (pool.hpp). LayerNorm: per-pixel statistics in double (partial sums over channel
-// groups, then per pixel), then one thread per element in float; the values agree with the host's
-// float two-pass statistics to rounding (not bit for bit). Mean: in double, the two-launch row
-// sums of reduce.hpp.
+// global mean (pool.hpp). LayerNorm: the backend's own kernel where it has one
+// (device_layer_norm; CUDA: nn/device/layer_norm_cuda.hpp), else per-pixel statistics in double
+// (partial sums over channel groups, then per pixel), then one thread per element in float; the
+// values agree with the host's float two-pass statistics to rounding (not bit for bit). Mean: in
+// double, the two-launch row sums of reduce.hpp.
 #pragma once
 #include <cmath>
 #include <cstddef>
@@ -11,6 +12,7 @@
 #include "diffbridge/core/host_device.hpp"
 #include "diffbridge/nn/check.hpp"
 #include "diffbridge/nn/device/launch.hpp"
+#include "diffbridge/nn/device/own_kernels.hpp"
 #include "diffbridge/nn/device/reduce.hpp"
 #include "diffbridge/nn/layer_norm.hpp"
 #include "diffbridge/nn/pool.hpp"
