@@ -5,7 +5,7 @@
 //        [--paths K] [--seed S] [--pi P] [--y Y] --out F.svg  paths of one pixel (oracle;
 //        prior ½N(0.25, 0.05²) + ½N(0.75, 0.05²), y = x0 + N(0, 0.1²), y = 0.4 by default)
 // With x_t = a·x0 + b·y + c·(π ⊙ ε): SNR = a²/c², and the residual-to-noise ratio of RDBM
-// (spec/rdbm.md) RNR = a²(x0 − μ)²/(π²c²): a²/c² for π = x0 − μ, a²δ²/c² at residual δ for
+// (docs/spec/rdbm.md) RNR = a²(x0 − μ)²/(π²c²): a²/c² for π = x0 − μ, a²δ²/c² at residual δ for
 // π = 1. The file is written through a temporary and a rename (no partial output).
 #pragma once
 

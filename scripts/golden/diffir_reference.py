@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden fixtures of the DiffIR networks for the C++ tests (tests/golden/diffir/).
 
-The networks are diffir_torch.py: PyTorch modules written from the project specification spec/diffir.md
+The networks are diffir_torch.py: PyTorch modules written from the project specification docs/spec/diffir.md
 with the official state_dict key layout.  Nothing here uses the C++ library.
 
 Weights: every parameter comes from a counter-based generator (diffir_torch.hash_tensor;

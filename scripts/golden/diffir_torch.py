@@ -1,4 +1,4 @@
-"""DiffIR networks in PyTorch, written from the project specification spec/diffir.md (not from the
+"""DiffIR networks in PyTorch, written from the project specification docs/spec/diffir.md (not from the
 official code), with the official state_dict key layout (spec §5).
 
 Used by diffir_reference.py to write the golden fixtures of the C++ tests.  Every

@@ -5,7 +5,7 @@ Every function below re-implements, in float64 NumPy, the formulas of ONE origin
 model's official code (file/function named in each docstring).  Nothing here uses
 the C++ library.  Running the script rewrites tests/golden/*.csv deterministically
 and checks the numbers against values published in the specs
-(the project specifications spec/bridges-reference.md, rdbm.md, generalised-bridge.md).
+(the project specifications docs/spec/bridges-reference.md, rdbm.md, generalised-bridge.md).
 
 File format (parsed by the C++ tests):
     # bridge=NAME

@@ -1,6 +1,6 @@
 // nn::device_gemm and nn::device_context for thrust_backend.
 //   CUDA (nvcc, THRUST_DEVICE_SYSTEM_CUDA): cublasSgemm / cublasSgemmStridedBatched in fp32 with
-//     CUBLAS_DEFAULT_MATH (no TF32 unless device_context{.allow_tf32 = true}), on the calling
+//     CUBLAS_DEFAULT_MATH (no TF32 unless device_context<>::options{.allow_tf32 = true}), on the calling
 //     thread's current context: its cuBLAS handle, bound to its stream, which is also the stream
 //     of every Thrust launch (thrust_backend::stream()). Without a live context a per-thread
 //     default handle on the legacy default stream is used.
