@@ -121,6 +121,56 @@ TEST_CASE("invalid parameters throw typed exceptions naming the parameter", "[er
   CHECK_THROWS_AS(r.step(20, 10, 1.5), invalid_parameter);
   CHECK_THROWS_AS(presets::ddbm_ve().coeffs(81), invalid_time);
   CHECK_THROWS_AS(presets::rectified_flow().step(0.5, 0.2, 0.0), invalid_time);
+  auto with = [](std::initializer_list<const char*> kvs) {
+    parameter_set ps;
+    for (const char* kv : kvs) ps.set(kv);
+    return ps;
+  };
+  CHECK(throws_naming(
+      [&] {
+        presets::dbim{with({"beta_d=0", "beta_min=0"})};
+      },
+      "beta_d + beta_min"));
+  CHECK(throws_naming([&] { presets::rectified_flow{with({"eps=0.5"})}; }, "eps"));
+  CHECK(throws_naming([&] { presets::goub{with({"lambda_square=1e200"})}; }, "lambda_square"));
+  CHECK(throws_naming([] { presets::i2sb().default_grid(0); }, "steps"));
+  CHECK(throws_naming([] { make_constant_ou_process(1.0, 1.0, HUGE_VAL); }, "T"));
+  CHECK(throws_naming([] { schedule::linear<double>(5, 1e-4, HUGE_VAL); }, "beta_end"));
+}
+
+TEST_CASE("one parameter set configures several presets, each checking its own keys", "[errors]") {
+  // (the keys a preset reads are its reader's, not the set's: rdbm reading lambda must not make
+  // lambda known to goub)
+  parameter_set ps;
+  ps.set("lambda=0.5");
+  CHECK_NOTHROW(make_preset("rdbm", ps));
+  CHECK_THROWS_WITH(make_preset("goub", ps), Catch::Contains("unknown parameter 'lambda'"));
+  CHECK_THROWS_WITH(make_preset("goub", ps), Catch::Contains("unknown parameter 'lambda'"));
+  CHECK_NOTHROW(make_preset("rdbm", ps));
+}
+
+TEST_CASE("coefficients scale with the variance over the whole accepted range", "[numerics]") {
+  // std ∝ √λ and every other coefficient is free of λ: no product of two variances overflows
+  // (λ = 1e160) or underflows (λ = 1e-200) on the way
+  const presets::rdbm base;
+  for (double lam : {1e-200, 1e-160, 1e160, 1e300}) {
+    INFO("lambda " << lam);
+    parameter_set ps;
+    ps.set("lambda", detail::concat(lam));
+    const presets::rdbm r(ps);
+    const double scale = std::sqrt(lam / (10.0 / 255.0));
+    for (double t : {5.0, 50.0, 98.0}) {
+      const auto m = r.coeffs(t), m0 = base.coeffs(t);
+      CHECK(close(m.c_x0, m0.c_x0, 1e-14));
+      CHECK(close(m.std, m0.std * scale, 1e-13));
+      for (double eta : {0.0, 0.5, 1.0}) {
+        const auto s = r.step(t, t - 5, eta), s0 = base.step(t, t - 5, eta);
+        CHECK(close(s.c_xt, s0.c_xt, 1e-13));
+        CHECK(close(s.c_x0, s0.c_x0, 1e-13));
+        CHECK(close(s.c_z, s0.c_z * scale, 1e-13));
+      }
+    }
+  }
 }
 
 TEST_CASE("linear, sigmoid, constant and user schedules", "[schedule]") {

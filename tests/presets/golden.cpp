@@ -3,6 +3,8 @@
 // relative (golden::relative_error: floor 1e-6, so exact zeros compare at 1e-15 absolute).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "diffbridge/bridge/presets.hpp"
 #include "golden_file.hpp"
 
@@ -49,4 +51,23 @@ TEST_CASE("sampler steps equal the originals", "[golden]") {
       CHECK(golden::relative_error(s.c_z, r[6]) <= tol);
     }
   }
+}
+
+TEST_CASE("BBDM's default grid is the official skip grid of the golden table", "[golden][grid]") {
+  // bbdm.step.csv walks the official 200-entry grid (torch float32 arange, .long()) at each η:
+  // its first 200 rows are the pairs (steps[i], steps[i + 1]), the last one from 0 to x̂0.
+  const auto tables = golden::read_all(DIFFBRIDGE_GOLDEN_DIR, ".step.csv");
+  const auto it = std::find_if(tables.begin(), tables.end(), [](const golden::table& g) {
+    return g.path.filename() == "bbdm.step.csv";
+  });
+  REQUIRE(it != tables.end());
+  REQUIRE(it->rows.size() >= 200);
+  std::vector<double> official;
+  for (std::size_t i = 0; i < 200; ++i) {
+    if (i > 0) REQUIRE(it->rows[i][0] == it->rows[i - 1][1]);  // a chain
+    official.push_back(it->rows[i][0]);
+  }
+  official.push_back(it->rows[199][1]);
+  const auto g = presets::bbdm().default_grid(200);
+  CHECK(g == official);  // includes 222 and 111, where double arithmetic gives 221 and 110
 }

@@ -150,3 +150,109 @@ TEST_CASE("DDPM with beta_schedule=sqrt_linear", "[exact][ddpm]") {
   bad.set("beta_schedule=cosine");
   CHECK_THROWS_AS(presets::ddpm(bad), invalid_parameter);
 }
+
+TEST_CASE("coefficients keep full relative precision next to the pinned end and as s -> t",
+          "[precision][ddbm]") {
+  // DDBM VP and VE against 60-digit values of their closed forms (scripts/golden/
+  // edges_reference.py, python3-mpmath): θ̄(t) − θ̄(s) and V(s, t) are formed as products, not
+  // as differences of integrals, which lose ε·t/(t − s) (5e-3 relative at T − t = 1e-14).
+  struct row {
+    const char *bridge, *kind;
+    double t, s;
+    int eta;
+    double v[4];  // coeffs: c_x0, c_y, std, 0; step (t → s): c_xt, c_x0, c_y, c_z
+  };
+  const row rows[] = {
+      {"ddbm-vp",
+       "coeffs",
+       0.9999,
+       0.9999,
+       0,
+       {0.00018160461635506985, 0.99979023376281184, 0.014489511778302562, 0.0}},
+      {"ddbm-vp",
+       "coeffs",
+       0.99999999,
+       0.99999999,
+       0,
+       {1.8161326431984063e-8, 0.99999997902182621, 0.0001449137659609269, 0.0}},
+      {"ddbm-vp",
+       "coeffs",
+       0.999999999999,
+       0.999999999999,
+       0,
+       {1.8160924667421371e-12, 0.99999999999790223, 1.4491216458194045e-6, 0.0}},
+      {"ddbm-ve",
+       "coeffs",
+       79.999999999,
+       79.999999999,
+       0,
+       {2.5000090886194994e-11, 0.99999999997499991, 0.0004000007270838991, 0.0}},
+      {"ddbm-vp",
+       "step",
+       0.5,
+       0.499999995,
+       0,
+       {0.99999999438359326, 9.1323817505294353e-9, -3.3475160222996407e-9, 0.0}},
+      {"ddbm-vp",
+       "step",
+       0.5,
+       0.499999995,
+       1,
+       {0.99999998152937247, 1.8264763383669218e-8, -7.7787690973264271e-62, 7.416198420382052e-5}},
+      {"ddbm-vp",
+       "step",
+       0.5,
+       0.499999999995,
+       0,
+       {0.99999999999438359, 9.1323824430912488e-12, -3.3475163191480044e-12, 0.0}},
+      {"ddbm-vp",
+       "step",
+       0.5,
+       0.499999999995,
+       1,
+       {0.99999999998152937, 1.8264764886065108e-11, -3.8893845486632136e-62,
+        2.345207976906409e-6}},
+      {"ddbm-ve",
+       "step",
+       40.0,
+       39.9999996,
+       0,
+       {0.99999999333333332, 9.9999999558919565e-9, -3.3333332741862084e-9, 0.0}},
+      {"ddbm-ve",
+       "step",
+       40.0,
+       39.9999996,
+       1,
+       {0.99999998000000022, 1.9999999778450582e-8, 3.8893845486632136e-62, 0.0056568541615920191}},
+      {"ddbm-ve",
+       "step",
+       40.0,
+       39.9999999996,
+       0,
+       {0.99999999999333333, 1.0000000827420377e-11, -3.3333336090956811e-12, 0.0}},
+      {"ddbm-ve",
+       "step",
+       40.0,
+       39.9999999996,
+       1,
+       {0.99999999998, 2.000000165470742e-11, -3.8893845486632136e-62, 0.00017888544559827072}},
+  };
+  for (const auto& r : rows) {
+    INFO(r.bridge << " " << r.kind << " t " << r.t << " s " << r.s << " eta " << r.eta);
+    const auto p = make_preset(r.bridge);
+    double got[4] = {0, 0, 0, 0};
+    if (std::string(r.kind) == "coeffs") {
+      const auto m = p.coeffs(r.t);
+      got[0] = m.c_x0, got[1] = m.c_y, got[2] = m.std;
+    } else {
+      const auto st = p.step(r.t, r.s, r.eta);
+      got[0] = st.c_xt, got[1] = st.c_x0, got[2] = st.c_y, got[3] = st.c_z;
+    }
+    for (int k = 0; k < 4; ++k) {  // 1e-13 relative; exact zeros within 1e-15 (rounding of ~1)
+      INFO("value " << k << ": " << got[k] << " vs " << r.v[k] << " rel "
+                    << (got[k] - r.v[k]) / r.v[k]);
+      const bool zero = std::abs(r.v[k]) < 1e-40;
+      CHECK(std::abs(got[k] - r.v[k]) <= (zero ? 1e-15 : 1e-13 * std::abs(r.v[k])));
+    }
+  }
+}

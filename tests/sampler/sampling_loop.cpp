@@ -56,8 +56,9 @@ std::vector<float> run(const any_preset& p, const std::vector<double>& grid, con
 std::vector<double> reference(const any_preset& p, const std::vector<double>& grid,
                               const fixture& f, const sample_options& o) {
   std::vector<double> r(dims.numel());
+  const modulation pim = o.pi.value_or(p.info().pi);
   auto pi_of = [&](double x0, double y) {
-    switch (o.pi) {
+    switch (pim) {
       case modulation::zero:
         return 0.0;
       case modulation::one:
@@ -72,8 +73,8 @@ std::vector<double> reference(const any_preset& p, const std::vector<double>& gr
     const double y = f.y[i];
     const auto pr = p.prior(grid[0]);
     double x = pr.c_y * y;
-    double x0 = pr.std > 0 && o.pi != modulation::one
-                    ? (o.pi == modulation::zero ? y : 0.7 * f.target[i] + 0.3 * std::tanh(x))
+    double x0 = pr.std > 0 && pim != modulation::one
+                    ? (pim == modulation::zero ? y : 0.7 * f.target[i] + 0.3 * std::tanh(x))
                     : y;
     x += pr.std * pi_of(x0, y) * philox_normals{o.seed, 0}(i);
     for (size_t k = 0; k + 1 < grid.size(); ++k) {
@@ -156,6 +157,80 @@ TEST_CASE("sampling loop: pi-eps predictions are converted to x0", "[sample]") {
   sample<std_backend, float>(p, grid, eps_net, std_backend::as_view(std::as_const(y)),
                              std_backend::as_view(x), o);
   for (size_t i = 0; i < dims.numel(); ++i) CHECK(std::abs(x.data[i] - f.target[i]) < 1e-3);
+}
+
+TEST_CASE("sampling loop: π defaults to the preset's own (RDBM's pi parameter)", "[sample]") {
+  const fixture f;
+  for (const char* pi : {"residual", "abs_residual", "1", "0"}) {
+    INFO("rdbm pi=" << pi);
+    parameter_set ps;
+    ps.set("pi", pi);
+    const auto p = make_preset("rdbm", ps);
+    REQUIRE(p.info().pi == *parse_modulation(pi));
+    const auto grid = p.default_grid(10);
+    sample_options own, named;
+    own.eta = named.eta = 0.5, own.seed = named.seed = 11;
+    named.pi = *parse_modulation(pi);
+    CHECK(run<std_backend>(p, grid, f, own) == run<std_backend>(p, grid, f, named));
+  }
+  CHECK(make_preset("rdbm").info().pi == modulation::residual);  // the paper's default
+  CHECK(make_preset("rectified-flow").info().pi == modulation::zero);
+  CHECK(make_preset("goub").info().pi == modulation::one);
+  // the default differs from π = 1 (it did not before, silently)
+  const auto p = make_preset("rdbm");
+  sample_options own, one;
+  own.eta = one.eta = 0.5, one.pi = modulation::one;
+  CHECK(run<std_backend>(p, p.default_grid(10), f, own) !=
+        run<std_backend>(p, p.default_grid(10), f, one));
+}
+
+TEST_CASE("sampling loop: pi-eps predictions from the pinned end (RDBM, GOUB, DBIM)", "[sample]") {
+  // At the pinned end c_x0 = 0: x_t holds nothing of x0. A step that reads x̂0 is skipped (RDBM's
+  // noise mode: its first step leaves img = μ); Euler–Maruyama, which does not, runs.
+  const fixture f;
+  auto exact_runs = [&](const any_preset& p, const std::vector<double>& grid, sample_options o) {
+    auto y = std_backend::empty<float>(dims), x = std_backend::empty<float>(dims);
+    std_backend::copy_from_host(std::span<const float>(f.y), std_backend::as_view(y));
+    // networks exact for the point target: x̂0 = target, πε = (x − c_x0·x0 − c_y·y)/std
+    auto net = [&](tensor_view<const float> xs, double t, auto, tensor_view<float> out) {
+      const auto m = p.coeffs(t);
+      for (size_t i = 0; i < out.size(); ++i)  // (at the pinned end std = 0: any value)
+        out.data[i] = o.predicts == prediction::x0 || m.c_x0 == 0
+                          ? f.target[i]
+                          : float((xs.data[i] - m.c_x0 * f.target[i] - m.c_y * f.y[i]) / m.std);
+    };
+    sample<std_backend, float>(p, grid, net, std_backend::as_view(std::as_const(y)),
+                               std_backend::as_view(x), o);
+    return std::vector<float>(x.data.begin(), x.data.end());
+  };
+  {  // RDBM, Eq. 19 (η = 0), π = x0 − μ: from the second step on x̂0 is exact, so is the end
+    const auto p = make_preset("rdbm");
+    sample_options o;
+    o.predicts = prediction::pi_eps;
+    const auto x = exact_runs(p, p.default_grid(10), o);
+    for (size_t i = 0; i < x.size(); ++i) CHECK(std::abs(x[i] - f.target[i]) < 1e-4);
+  }
+  for (const char* name : {"goub", "dbim"}) {  // the step from T reads x̂0: skipped, then exact
+    INFO(name);
+    const auto p = make_preset(name);
+    const auto grid = p.default_grid(10);
+    sample_options o;
+    o.predicts = prediction::pi_eps, o.pi = modulation::one;
+    const auto x = exact_runs(p, grid, o);
+    // GOUB's grid ends at the clean end (x = x̂0); DBIM's at sigma_min, where std = 3.2e-3 of
+    // the off-marginal start's ε̂ is left (its x0-prediction run ends 9e-3 away)
+    const double left = std::max(1e-4, p.coeffs(grid.back()).std);
+    for (size_t i = 0; i < x.size(); ++i) CHECK(std::abs(x[i] - f.target[i]) < left);
+  }
+  {  // GOUB's Euler–Maruyama: the step from T does not read x̂0, so both predictions agree
+    const auto p = make_preset("goub");
+    sample_options o;
+    o.sampler = "euler-maruyama", o.seed = 5;
+    const auto a = exact_runs(p, p.default_grid(100), o);
+    o.predicts = prediction::pi_eps;
+    const auto b = exact_runs(p, p.default_grid(100), o);
+    for (size_t i = 0; i < a.size(); ++i) CHECK(std::abs(a[i] - b[i]) < 1e-4);
+  }
 }
 
 TEST_CASE("sampling loop rejects bad grids and shapes", "[sample][errors]") {

@@ -80,7 +80,7 @@ class generalised_bridge {
     const Real A = std::exp(-a) * Ve / D;
     // m = y: c_y = 1 − A = (e^{−2b}V0 + (1 − e^{−a})Ve)/D, free of cancellation.
     const Real cy = to_y ? (e2b * V0 + math::one_minus_exp(a) * Ve) / D : std::exp(-b) * V0 / D;
-    return {A, cy, std::sqrt(V0 * Ve / D)};
+    return {A, cy, std::sqrt(V0 * (Ve / D))};  // Ve/D ≤ 1: no product of two variances
   }
 
   /// Markov posterior q(x_s | x_t, x0, y), s < t (§3): the unconditioned process
@@ -90,10 +90,17 @@ class generalised_bridge {
     const Real t0 = p_.first();
     const Real V0s = p_.variance(t0, s), Vst = p_.variance(s, t), V0t = p_.variance(t0, t);
     if (V0t == 0) throw invalid_time(detail::concat("t = ", t, ": no noise between t0 and t"));
-    const Real k = std::exp(-p_.log_decay(s, t)) * V0s / V0t;
-    const Real c0 = std::exp(-p_.log_decay(t0, s)) * Vst / V0t;
-    const Real cy = cfg_.target == reversion_target::y ? 1 - k - c0 : Real(0);
-    return {k, c0, cy, V0s * Vst / V0t};
+    const Real ast = p_.log_decay(s, t), a0s = p_.log_decay(t0, s);
+    const Real k = std::exp(-ast) * V0s / V0t;
+    const Real c0 = std::exp(-a0s) * Vst / V0t;
+    // m = y: c_y = 1 − k − c0 = (Vst·(1 − e^{−a0s}) − e^{−ast}·V0s·(1 − e^{−ast}))/V0t by
+    // V0t = e^{−2ast}·V0s + Vst: no cancellation of O(1) terms, exactly 0 when θ = 0
+    const Real cy =
+        cfg_.target == reversion_target::y
+            ? (Vst * math::one_minus_exp(a0s) - std::exp(-ast) * V0s * math::one_minus_exp(ast)) /
+                  V0t
+            : Real(0);
+    return {k, c0, cy, V0s * (Vst / V0t)};
   }
 
   /// The implicit step family (§4) from t to s < t with ω = η·ω_M:
@@ -107,8 +114,13 @@ class generalised_bridge {
     const auto post = posterior(s, t);
     const Real omega = eta * std::sqrt(post.var);
     if (mt.std == 0) return {Real(0), ms.c_x0, ms.c_y, omega};  // pinned end: ε̂ undefined
-    const Real k = std::sqrt(post.k * post.k + (1 - eta * eta) * post.var / (mt.std * mt.std));
-    return {k, post.c_x0 + (post.k - k) * mt.c_x0, post.c_y + (post.k - k) * mt.c_y, omega};
+    // k² = k_post² + (1 − η²)·ω_M²/c_t²; k − k_post = (k² − k_post²)/(k + k_post) is formed
+    // without cancellation, so p and q keep their relative precision as s → t (where they are
+    // O(t − s) differences of O(1) terms)
+    const Real extra = (1 - eta) * (1 + eta) * ((post.var / mt.std) / mt.std);
+    const Real k = std::sqrt(post.k * post.k + extra);
+    const Real dk = k + post.k > 0 ? extra / (k + post.k) : Real(0);
+    return {k, post.c_x0 - dk * mt.c_x0, post.c_y - dk * mt.c_y, omega};
   }
 
   /// Forward drift of the conditioned process (§5): f(x, t) = c_x·x + c_y·y.

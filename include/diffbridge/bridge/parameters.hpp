@@ -28,50 +28,10 @@ class parameter_set {
   void set(std::string key, std::string value) { kv_[std::move(key)] = std::move(value); }
   bool has(const std::string& key) const { return kv_.count(key) != 0; }
 
-  /// A number in [lo, hi] (inclusive), `def` when absent.
-  double number(const std::string& key, double def, double lo, double hi, const char* range) const {
-    known_.insert(key);
-    const auto it = kv_.find(key);
-    if (it == kv_.end()) return def;
-    const double v = parse(key, it->second);
-    require_parameter(v >= lo && v <= hi, key.c_str(), it->second, range);
-    return v;
-  }
-
-  /// An integer in [lo, hi].
-  long integer(const std::string& key, long def, long lo, long hi, const char* range) const {
-    const double v = number(key, double(def), double(lo), double(hi), range);
-    if (v != std::floor(v)) require_parameter(false, key.c_str(), kv_.at(key), range);
-    return long(v);
-  }
-
-  /// One of `choices`.
-  std::string choice(const std::string& key, const std::string& def,
-                     const std::vector<std::string>& choices) const {
-    known_.insert(key);
-    const auto it = kv_.find(key);
-    if (it == kv_.end()) return def;
-    for (const auto& c : choices)
-      if (c == it->second) return c;
-    std::string allowed;
-    for (const auto& c : choices) allowed += (allowed.empty() ? "" : "|") + c;
-    throw invalid_parameter(detail::concat(key, " = ", it->second, ": must be one of ", allowed));
-  }
-
-  /// Throws if a key was given that the preset never asked for.
-  void require_all_used(std::string_view bridge) const {
-    for (const auto& [k, v] : kv_) {
-      if (known_.count(k)) continue;
-      std::string names;
-      for (const auto& n : known_) names += (names.empty() ? "" : ", ") + n;
-      throw invalid_parameter(detail::concat("unknown parameter '", k, "' for bridge ", bridge,
-                                             " (known: ", names, ")"));
-    }
-  }
-
   const std::map<std::string, std::string>& values() const noexcept { return kv_; }
 
  private:
+  friend class parameter_reader;
   static double parse(const std::string& key, const std::string& s) {
     double v = 0;
     const char* b = s.data();
@@ -82,7 +42,62 @@ class parameter_set {
     return v;
   }
   std::map<std::string, std::string> kv_;
-  mutable std::set<std::string> known_;
+};
+
+/// One preset's reading of a parameter_set, made for one construction: the values it asks
+/// for, parsed and range-checked, and the keys it asked for, so that require_all_used names a
+/// key the preset does not know. (The set itself stays plain data: one set can configure
+/// several presets, each checking only against its own keys, from any thread.)
+class parameter_reader {
+ public:
+  explicit parameter_reader(const parameter_set& ps) : kv_(ps.values()) {}
+
+  bool has(const std::string& key) const { return kv_.count(key) != 0; }
+
+  /// A number in [lo, hi] (inclusive), `def` when absent.
+  double number(const std::string& key, double def, double lo, double hi, const char* range) {
+    known_.insert(key);
+    const auto it = kv_.find(key);
+    if (it == kv_.end()) return def;
+    const double v = parameter_set::parse(key, it->second);
+    require_parameter(v >= lo && v <= hi, key.c_str(), it->second, range);
+    return v;
+  }
+
+  /// An integer in [lo, hi].
+  long integer(const std::string& key, long def, long lo, long hi, const char* range) {
+    const double v = number(key, double(def), double(lo), double(hi), range);
+    if (v != std::floor(v)) require_parameter(false, key.c_str(), kv_.at(key), range);
+    return long(v);
+  }
+
+  /// One of `choices`.
+  std::string choice(const std::string& key, const std::string& def,
+                     const std::vector<std::string>& choices) {
+    known_.insert(key);
+    const auto it = kv_.find(key);
+    if (it == kv_.end()) return def;
+    for (const auto& c : choices)
+      if (c == it->second) return c;
+    std::string allowed;
+    for (const auto& c : choices) allowed += (allowed.empty() ? "" : "|") + c;
+    throw invalid_parameter(detail::concat(key, " = ", it->second, ": must be one of ", allowed));
+  }
+
+  /// Throws if a key was given that this reader never asked for.
+  void require_all_used(std::string_view bridge) const {
+    for (const auto& [k, v] : kv_) {
+      if (known_.count(k)) continue;
+      std::string names;
+      for (const auto& n : known_) names += (names.empty() ? "" : ", ") + n;
+      throw invalid_parameter(detail::concat("unknown parameter '", k, "' for bridge ", bridge,
+                                             " (known: ", names, ")"));
+    }
+  }
+
+ private:
+  const std::map<std::string, std::string>& kv_;
+  std::set<std::string> known_;
 };
 
 }  // namespace diffbridge

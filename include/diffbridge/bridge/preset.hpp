@@ -12,6 +12,7 @@
 
 #include "diffbridge/core/coefficients.hpp"
 #include "diffbridge/core/error.hpp"
+#include "diffbridge/core/modulation.hpp"
 
 namespace diffbridge {
 
@@ -44,11 +45,12 @@ struct time_domain {
 /// How a preset relates to the generalised bridge (docs/special-cases.md).
 struct preset_info {
   std::string name;
-  std::string own_parameters;  ///< the original's parameters, as set
-  std::string mapping;         ///< θ, g², target, pin, π of the generalised bridge
-  std::string relation;        ///< "exact", "limit θ → 0", "marginal only", ...
-  std::string sampler;         ///< the official update that `step` reproduces
-  double default_eta = 1.0;    ///< η of the official update (0: deterministic, 1: posterior)
+  std::string own_parameters;       ///< the original's parameters, as set
+  std::string mapping;              ///< θ, g², target, pin, π of the generalised bridge
+  std::string relation;             ///< "exact", "limit θ → 0", "marginal only", ...
+  std::string sampler;              ///< the official update that `step` reproduces
+  double default_eta = 1.0;         ///< η of the official update (0: deterministic, 1: posterior)
+  modulation pi = modulation::one;  ///< π of its noise terms (RDBM: its `pi`; rectified flow: 0)
 };
 
 template <class P>

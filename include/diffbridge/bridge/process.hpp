@@ -47,6 +47,9 @@ class process {
     fn1 variance_to_end;    ///< V(t,T)
     fn1 theta;              ///< θ(t) for drifts
     fn1 g2;                 ///< g²(t) for drifts
+    /// Optional: θ̄(t) − θ̄(s) in a form free of cancellation (else the difference of theta_bar,
+    /// whose relative error grows like ε·θ̄/(θ̄(t) − θ̄(s)) as s → t)
+    fn2 log_decay_between = {};
   };
   explicit process(parts p) : p_(std::make_shared<const parts>(std::move(p))) {}
 
@@ -55,7 +58,10 @@ class process {
   bool discrete() const noexcept { return p_->theta_bar.discrete(); }
   bool contains(Real t) const noexcept { return p_->theta_bar.contains(t); }
   Real theta_bar(Real t) const { return p_->theta_bar(t); }
-  Real log_decay(Real s, Real t) const { return p_->theta_bar(t) - p_->theta_bar(s); }
+  Real log_decay(Real s, Real t) const {
+    if (!p_->log_decay_between) return p_->theta_bar(t) - p_->theta_bar(s);
+    return check(s), check(t), p_->log_decay_between(s, t);
+  }
   Real variance(Real s, Real t) const {
     check(s), check(t);
     return s == t ? Real(0) : p_->variance(s, t);
@@ -74,21 +80,27 @@ class process {
 
 /// OU with g² = 2λθ (RDBM, GOUB, IR-SDE, UniDB; VP/DDPM with λ = 1):
 /// V(s,t) = λ(1 − e^{−2(θ̄t − θ̄s)}). `theta_bar` carries the time domain; the pin time T
-/// has θ̄(T) = theta_bar_end. `theta` is the rate per unit of the time variable.
+/// has θ̄(T) = theta_bar_end. `theta` is the rate per unit of the time variable. `between`,
+/// when given, is θ̄(t) − θ̄(s) without cancellation (the pin then at theta_bar's last time).
 template <std::floating_point Real = double>
 process<Real> make_ou_process(curve<Real> theta_bar, Real theta_bar_end, Real lambda,
-                              typename process<Real>::fn1 theta) {
+                              typename process<Real>::fn1 theta,
+                              typename process<Real>::fn2 between = {}) {
   require_parameter(lambda > 0 && std::isfinite(lambda), "lambda", lambda, "finite and > 0");
   curve<Real> tb = theta_bar;
+  const Real T = tb.hi();
+  auto d = [tb, between](Real s, Real t) { return between ? between(s, t) : tb(t) - tb(s); };
+  auto to_end = [tb, between, theta_bar_end, T](Real t) {
+    return between ? between(t, T) : theta_bar_end - tb(t);
+  };
   return process<Real>({
       std::move(theta_bar),
-      [tb, lambda](Real s, Real t) { return lambda * math::one_minus_exp(2 * (tb(t) - tb(s))); },
-      [tb, theta_bar_end](Real t) { return theta_bar_end - tb(t); },
-      [tb, theta_bar_end, lambda](Real t) {
-        return lambda * math::one_minus_exp(2 * (theta_bar_end - tb(t)));
-      },
+      [d, lambda](Real s, Real t) { return lambda * math::one_minus_exp(2 * d(s, t)); },
+      to_end,
+      [to_end, lambda](Real t) { return lambda * math::one_minus_exp(2 * to_end(t)); },
       theta,
       [theta, lambda](Real t) { return 2 * lambda * theta(t); },
+      between,
   });
 }
 
@@ -98,7 +110,7 @@ template <std::floating_point Real = double>
 process<Real> make_constant_ou_process(Real theta, Real g2, Real T) {
   require_parameter(theta >= 0 && std::isfinite(theta), "theta", theta, "finite and >= 0");
   require_parameter(g2 > 0 && std::isfinite(g2), "g2", g2, "finite and > 0");
-  require_parameter(T > 0, "T", T, "> 0");
+  require_parameter(T > 0 && std::isfinite(T), "T", T, "finite and > 0");
   auto V = [theta, g2](Real s, Real t) {
     const Real d = t - s;
     return g2 * d * math::one_minus_exp_over(2 * theta * d);
@@ -114,17 +126,19 @@ process<Real> make_constant_ou_process(Real theta, Real g2, Real T) {
 }
 
 /// Brownian (θ ≡ 0): V(s,t) = S(t) − S(s) with S = V(t0, ·); V(t,T) = `to_end(t)`
-/// (I2SB passes its own σ̄² table here, BBDM 2s(1 − m)). `g2` is dS/dt.
+/// (I2SB passes its own σ̄² table here, BBDM 2s(1 − m)). `g2` is dS/dt. `increment`, when
+/// given, is S(t) − S(s) without cancellation (VE: (t − s)(t + s)).
 template <std::floating_point Real = double>
 process<Real> make_brownian_process(curve<Real> S, typename process<Real>::fn1 to_end,
-                                    typename process<Real>::fn1 g2) {
+                                    typename process<Real>::fn1 g2,
+                                    typename process<Real>::fn2 increment = {}) {
   const Real lo = S.lo(), hi = S.hi();
   curve<Real> zero = S.discrete()
                          ? curve<Real>(long(lo), std::vector<Real>(S.table().size(), Real(0)))
                          : curve<Real>([](Real) { return Real(0); }, lo, hi);
   return process<Real>({
       std::move(zero),
-      [S](Real s, Real t) { return S(t) - S(s); },
+      [S, increment](Real s, Real t) { return increment ? increment(s, t) : S(t) - S(s); },
       [](Real) { return Real(0); },
       std::move(to_end),
       [](Real) { return Real(0); },

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -20,8 +21,10 @@ namespace diffbridge {
 enum class prediction { x0, pi_eps };
 
 struct sample_options {
-  double eta = 0;                   ///< η of the implicit family (the preset's `step`)
-  modulation pi = modulation::one;  ///< π of the noise terms
+  double eta = 0;  ///< η of the implicit family (the preset's `step`)
+  /// π of the noise terms; unset: the preset's own (preset_info::pi — RDBM's `pi` parameter,
+  /// 0 for rectified flow, else 1)
+  std::optional<modulation> pi;
   std::uint64_t seed = 0;
   std::string sampler;  ///< "" = the preset's own update; "euler-maruyama" where available
   prediction predicts = prediction::x0;
@@ -41,7 +44,7 @@ void sample(const any_preset& p, std::span<const double> grid, Denoiser&& denois
   const auto x0h = B::as_view(x0_store);
   const typename B::template view<const T> cx = x, cx0 = x0h;
 
-  visit_modulation(o.pi, [&](auto M) {
+  visit_modulation(o.pi.value_or(p.info().pi), [&](auto M) {
     constexpr modulation pi = decltype(M)::value;
     const auto prior = p.prior(grid[0]);
     // π of the prior's noise needs x0 (residual modes only): the denoiser's estimate at the
@@ -58,15 +61,22 @@ void sample(const any_preset& p, std::span<const double> grid, Denoiser&& denois
 
     for (size_t i = 0; i + 1 < grid.size(); ++i) {
       denoise(cx, grid[i], y, x0h);
+      const auto c = p.step(grid[i], grid[i + 1], o.eta, o.sampler);
       if (o.predicts == prediction::pi_eps) {
         const auto m = p.coeffs(grid[i]);
-        if (m.c_x0 == 0)
-          throw invalid_time(
-              detail::concat("t = ", grid[i], ": x0 cannot be recovered from pi-eps (c_x0 = 0)"));
-        const step_coeffs<double> to_x0{1 / m.c_x0, 0.0, -m.c_y / m.c_x0, -m.std / m.c_x0};
-        B::template step<modulation::one>(to_x0, cx, cx0, y, cx0, x0h);
+        if (m.c_x0 == 0) {
+          // x_t holds nothing of x0 (the pinned end): πε gives no x̂0. A step that reads x̂0
+          // (in its x̂0 term or through π̂) is skipped, as RDBM's noise mode does (its first step
+          // leaves img = μ); one that does not (Euler–Maruyama) runs with x̂0 := y, unread.
+          const bool reads_x0 =
+              c.c_x0 != 0 || pi == modulation::residual || pi == modulation::abs_residual;
+          if (reads_x0) continue;
+          B::template step<modulation::one>({0.0, 0.0, 1.0, 0.0}, cx, cx0, y, cx0, x0h);
+        } else {
+          const step_coeffs<double> to_x0{1 / m.c_x0, 0.0, -m.c_y / m.c_x0, -m.std / m.c_x0};
+          B::template step<modulation::one>(to_x0, cx, cx0, y, cx0, x0h);
+        }
       }
-      const auto c = p.step(grid[i], grid[i + 1], o.eta, o.sampler);
       B::template step<pi>(c, cx, cx0, y, philox_normals{o.seed, i + 1}, x);
     }
   });

@@ -72,8 +72,8 @@ std::vector<Real> linspace(Real start, Real end, long n) {
 template <std::floating_point Real = double>
 std::vector<Real> linear(long T, Real start, Real end) {
   detail::require_steps(T);
-  require_parameter(start > 0, "beta_start", start, "> 0");
-  require_parameter(end > 0, "beta_end", end, "> 0");
+  require_parameter(start > 0 && std::isfinite(start), "beta_start", start, "finite and > 0");
+  require_parameter(end > 0 && std::isfinite(end), "beta_end", end, "finite and > 0");
   return linspace<Real>(start, end, T);
 }
 
@@ -81,8 +81,8 @@ std::vector<Real> linear(long T, Real start, Real end) {
 template <std::floating_point Real = double>
 std::vector<Real> sqrt_linear(long n, Real start, Real end) {
   detail::require_steps(n, "n");
-  require_parameter(start > 0, "linear_start", start, "> 0");
-  require_parameter(end > 0, "linear_end", end, "> 0");
+  require_parameter(start > 0 && std::isfinite(start), "linear_start", start, "finite and > 0");
+  require_parameter(end > 0 && std::isfinite(end), "linear_end", end, "finite and > 0");
   auto r = linspace<Real>(std::sqrt(start), std::sqrt(end), n);
   for (auto& x : r) x = x * x;
   return r;
@@ -92,7 +92,7 @@ std::vector<Real> sqrt_linear(long n, Real start, Real end) {
 template <std::floating_point Real = double>
 std::vector<Real> sigmoid(long T, Real start, Real end) {
   detail::require_steps(T);
-  require_parameter(start > 0, "start", start, "> 0");
+  require_parameter(start > 0 && std::isfinite(start), "start", start, "finite and > 0");
   require_parameter(end > start, "end", end, "> start");
   auto x = linspace<Real>(-6, 6, T);
   for (auto& v : x) v = start + (end - start) / (1 + std::exp(-v));

@@ -13,7 +13,8 @@ namespace diffbridge::presets {
 
 class bbdm : public bridge_backed {
  public:
-  explicit bbdm(const parameter_set& ps = {}) {
+  explicit bbdm(const parameter_set& params = {}) {
+    parameter_reader ps(params);
     T_ = ps.integer("num_timesteps", 1000, 2, 1000000, "an integer in [2, 1000000]");
     const auto mt = ps.choice("mt_type", "linear", {"linear", "sin"});
     s_ = ps.number("max_var", 1.0, 1e-300, 1e300, "> 0");
@@ -52,17 +53,17 @@ class bbdm : public bridge_backed {
     const auto s = bridge_->step(to, from, 1.0);  // k and the mean from σ² at η = 1
     return {s.c_xt, s.c_x0, s.c_y, eta * std::sqrt(post.var)};
   }
-  /// The official 'linear' skip grid: trunc(arange(T−1, 1, −(T−1)/(S−2))) ++ [1, 0],
-  /// then −1 (x̂0). S = sample_step = 200 by default.
+  /// The official 'linear' skip grid: torch.arange(T−1, 1, −(T−1)/(S−2)).long() ++ [1, 0],
+  /// then −1 (x̂0). S = sample_step = 200 by default. As torch's default float32 arange: size
+  /// ⌈(end − start)/step⌉ in double, entry k = float32(start + k·step) (computed in double),
+  /// truncated — in double 999 − 154·(999/198) is 221.999…, in float32 222 (BBDM's grid).
   std::vector<double> default_grid(long steps) const {
     require_parameter(steps >= 3 && steps <= T_, "steps", steps, "in [3, num_timesteps]");
     std::vector<double> g;
-    const double stride = double(T_ - 1) / double(steps - 2);
-    for (long k = 0;; ++k) {
-      const double v = double(T_ - 1) - double(k) * stride;
-      if (!(v > 1)) break;
-      g.push_back(std::trunc(v));
-    }
+    const double start = double(T_ - 1), step = -(double(T_ - 1) / double(steps - 2));
+    const auto size = static_cast<long>(std::ceil((1.0 - start) / step));
+    for (long k = 0; k < size; ++k)
+      g.push_back(std::trunc(double(static_cast<float>(start + double(k) * step))));
     if (g.back() != 1) g.push_back(1);  // the arange can end at 1 itself (steps ≈ T)
     g.push_back(0), g.push_back(-1);
     return g;

@@ -13,16 +13,19 @@ namespace diffbridge::presets {
 
 class dbim {
  public:
-  explicit dbim(const parameter_set& ps = {}) {
+  explicit dbim(const parameter_set& params = {}) {
+    parameter_reader ps(params);
     sched_ = ps.choice("schedule", "vp", {"vp", "ve", "i2sb"});
     const bool ve = sched_ == "ve";
-    T_ = ps.number("sigma_max", ve ? 80.0 : 1.0, 1e-300, 1e300, "> 0");
-    t_min_ = ps.number("sigma_min", ve ? 0.002 : 1e-4, 1e-300, 1e300, "> 0 and < sigma_max");
+    T_ = ps.number("sigma_max", ve ? 80.0 : 1.0, 1e-100, 1e100, "in [1e-100, 1e100]");
+    t_min_ = ps.number("sigma_min", ve ? 0.002 : 1e-4, 1e-100, 1e100,
+                       "in [1e-100, 1e100] and < sigma_max");
     require_parameter(t_min_ < T_, "sigma_min", t_min_, "< sigma_max");
     const bridge_config<double> cfg{reversion_target::y, pin_kind::hard, 0, modulation::one};
     if (sched_ == "vp") {
       const double bd = ps.number("beta_d", 2.0, 0, 1e300, ">= 0");
       const double bm = ps.number("beta_min", 0.1, 0, 1e300, ">= 0");
+      require_parameter(bd + bm > 0, "beta_d + beta_min", bd + bm, "> 0");
       auto c = cfg;
       c.target = reversion_target::zero;
       bridge_.emplace(vp_process(T_, bm, bd), c);

@@ -14,15 +14,23 @@
 namespace diffbridge::presets {
 
 /// The VE and VP bridge processes shared by DDBM and DBIM.
+// Increments in factored form, so steps with s → t and times near T keep full relative
+// precision (a difference of two integrals loses ε·t/(t − s)).
 inline process<double> ve_process(double T) {
   return make_brownian_process<double>(
       curve<double>([](double t) { return t * t; }, 0.0, T),
-      [T](double t) { return (T - t) * (T + t); }, [](double t) { return 2 * t; });
+      [T](double t) { return (T - t) * (T + t); }, [](double t) { return 2 * t; },
+      [](double s, double t) { return (t - s) * (t + s); });
 }
 inline process<double> vp_process(double T, double beta_min, double beta_d) {
   auto tb = [=](double t) { return schedule::linear_rate_integral(t, beta_min, beta_d); };
-  return make_ou_process<double>(curve<double>(tb, 0.0, T), tb(T), 1.0,
-                                 [=](double t) { return (beta_min + beta_d * t) / 2; });
+  // θ̄(t) − θ̄(s) = ∫_s^t (β_min + β_d·r)/2 dr = (t − s)(β_min/2 + β_d(t + s)/4)
+  auto between = [=](double s, double t) {
+    return (t - s) * (beta_min / 2 + beta_d * (t + s) / 4);
+  };
+  return make_ou_process<double>(
+      curve<double>(tb, 0.0, T), tb(T), 1.0, [=](double t) { return (beta_min + beta_d * t) / 2; },
+      between);
 }
 
 enum class ddbm_kind { ve, vp };
@@ -30,10 +38,12 @@ enum class ddbm_kind { ve, vp };
 template <ddbm_kind Kind>
 class ddbm : public bridge_backed {
  public:
-  explicit ddbm(const parameter_set& ps = {}) {
+  explicit ddbm(const parameter_set& params = {}) {
+    parameter_reader ps(params);
     const bool ve = Kind == ddbm_kind::ve;
-    T_ = ps.number("sigma_max", ve ? 80.0 : 1.0, 1e-300, 1e300, "> 0");
-    t_min_ = ps.number("sigma_min", ve ? 0.002 : 1e-4, 1e-300, 1e300, "> 0 and < sigma_max");
+    T_ = ps.number("sigma_max", ve ? 80.0 : 1.0, 1e-100, 1e100, "in [1e-100, 1e100]");
+    t_min_ = ps.number("sigma_min", ve ? 0.002 : 1e-4, 1e-100, 1e100,
+                       "in [1e-100, 1e100] and < sigma_max");
     require_parameter(t_min_ < T_, "sigma_min", t_min_, "< sigma_max");
     rho_ = ps.number("rho", 7.0, 1e-300, 1e300, "> 0");
     if (!ve) {

@@ -16,7 +16,8 @@ namespace diffbridge::presets {
 
 class ddpm : public bridge_backed {
  public:
-  explicit ddpm(const parameter_set& ps = {}) {
+  explicit ddpm(const parameter_set& params = {}) {
+    parameter_reader ps(params);
     T_ = ps.integer("num_diffusion_timesteps", 1000, 1, 10000000, "an integer >= 1");
     const double b0 = ps.number("beta_start", 1e-4, 1e-300, 1 - 1e-16, "in (0, 1)");
     const double b1 = ps.number("beta_end", 0.02, 1e-300, 1 - 1e-16, "in (0, 1)");

@@ -24,7 +24,8 @@ inline std::vector<double> i2sb_space_indices(long num_steps, long count) {
 
 class i2sb : public bridge_backed {
  public:
-  explicit i2sb(const parameter_set& ps = {}) {
+  explicit i2sb(const parameter_set& params = {}) {
+    parameter_reader ps(params);
     n_ = ps.integer("interval", 1000, 2, 1000000, "an even integer in [2, 1000000]");
     require_parameter(n_ % 2 == 0, "interval", n_, "even (the schedule is symmetrised)");
     beta_max_ = ps.number("beta_max", 0.3, 1e-300, 1e300, "> 0");
@@ -63,6 +64,7 @@ class i2sb : public bridge_backed {
     return s;
   }
   std::vector<double> default_grid(long nfe) const {
+    require_parameter(nfe >= 1, "steps", nfe, ">= 1");
     auto g = i2sb_space_indices(n_, nfe + 1);
     return {g.rbegin(), g.rend()};
   }

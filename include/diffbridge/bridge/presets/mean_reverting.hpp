@@ -19,12 +19,13 @@ enum class gou_kind { irsde, goub, unidb };
 template <gou_kind Kind>
 class mean_reverting : public bridge_backed {
  public:
-  explicit mean_reverting(const parameter_set& ps = {}) {
+  explicit mean_reverting(const parameter_set& params = {}) {
+    parameter_reader ps(params);
     T_ = ps.integer("T", 100, 1, 100000, "an integer in [1, 100000]");
     eps_ = ps.number("eps", 0.005, 1e-300, 1 - 1e-16, "in (0, 1)");
     const char* lam_key = Kind == gou_kind::irsde ? "max_sigma" : "lambda_square";
-    const double lam_raw =
-        ps.number(lam_key, Kind == gou_kind::irsde ? 10.0 : 30.0, 1e-300, 1e300, "> 0");
+    const double lam_raw = ps.number(lam_key, Kind == gou_kind::irsde ? 10.0 : 30.0, 1e-150, 1e150,
+                                     "in [1e-150, 1e150] (squared into the variance)");
     lambda_ = per_255(lam_raw);
     const auto sched = ps.choice("schedule", "cosine", {"cosine", "linear", "constant"});
     if constexpr (Kind == gou_kind::unidb) {

@@ -14,7 +14,8 @@ namespace diffbridge::presets {
 
 class rdbm : public bridge_backed {
  public:
-  explicit rdbm(const parameter_set& ps = {}) {
+  explicit rdbm(const parameter_set& params = {}) {
+    parameter_reader ps(params);
     T_ = ps.integer("T", 100, 2, 100000, "an integer in [2, 100000]");
     lambda_ = ps.number("lambda", 10.0 / 255.0, 1e-300, 1e300, "> 0 (a variance)");
     const auto sched = ps.choice("schedule", "cosine", {"cosine", "linear", "sigmoid"});
@@ -45,7 +46,8 @@ class rdbm : public bridge_backed {
         "theta=" + sched + " cumsum, g2=2*lambda*theta, m=y, pin=hard at theta_bar_T, pi=" + pi,
         "exact (it is the generalised bridge)",
         "Eq. 19 (eta=0) on linspace(-1,T-1,S+1); eta>0 the implicit family, eta=1 the posterior",
-        0.0};
+        0.0,
+        *parse_modulation(pi)};
   }
 
   std::vector<double> default_grid(long steps) const { return grid::rdbm(T_, steps); }

@@ -10,8 +10,10 @@ namespace diffbridge::presets {
 
 class rectified_flow {
  public:
-  explicit rectified_flow(const parameter_set& ps = {}) {
+  explicit rectified_flow(const parameter_set& params = {}) {
+    parameter_reader ps(params);
     eps_ = ps.number("eps", 1e-3, 0, 0.5, "in [0, 0.5)");
+    require_parameter(eps_ < 0.5, "eps", eps_, "in [0, 0.5)");
     ps.require_all_used("rectified-flow");
     bridge_.emplace(
         make_brownian_process<double>(
@@ -25,7 +27,8 @@ class rectified_flow {
             "theta=0, V(0,s)=s with s=1-t, m=y, pin=hard at s=1, pi=0",
             "exact (pi = 0: the deterministic path)",
             "step: the implicit family at eta=0 (on the path it equals Euler on v = x0 - y)",
-            0.0};
+            0.0,
+            modulation::zero};
   }
   time_domain domain() const { return {false, 0.0, 1.0, true}; }
   std::vector<double> official_times() const { return {}; }

@@ -14,9 +14,10 @@ namespace diffbridge::presets {
 
 class resshift : public bridge_backed {
  public:
-  explicit resshift(const parameter_set& ps = {}) {
+  explicit resshift(const parameter_set& params = {}) {
+    parameter_reader ps(params);
     T_ = ps.integer("steps", 15, 2, 100000, "an integer in [2, 100000]");
-    kappa_ = ps.number("kappa", 2.0, 1e-300, 1e300, "> 0");
+    kappa_ = ps.number("kappa", 2.0, 1e-100, 1e100, "in [1e-100, 1e100]");
     const double mnl = ps.number("min_noise_level", 0.04, 1e-300, 1 - 1e-16, "in (0, 1)");
     const double end = ps.number("etas_end", 0.99, 1e-300, 1 - 1e-16, "in (0, 1)");
     const double p = ps.number("power", 0.3, 1e-300, 1e300, "> 0");
