@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "diffbridge/bridge/parameters.hpp"
 #include "diffbridge/core/error.hpp"
 
 namespace diffbridge::cli {
@@ -62,6 +63,41 @@ inline double to_number(const std::string& what, const std::string& s) {
   if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v))
     throw invalid_parameter(what + " = '" + s + "': not a finite number");
   return v;
+}
+
+/// An integer in [lo, hi] (a whole finite number; 1e3 is accepted), or an invalid_parameter
+/// quoting the text as given: "--steps 1e300: must be an integer in [1, 1000000]".
+inline long long to_integer(const std::string& what, const std::string& s, long long lo,
+                            long long hi) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v) || v != std::floor(v) ||
+      v < double(lo) || v > double(hi))
+    throw invalid_parameter(what + " " + s + ": must be an integer in [" + std::to_string(lo) +
+                            ", " + std::to_string(hi) + "]");
+  return static_cast<long long>(v);
+}
+
+/// Largest seed the tool takes: 2^53, the largest integer every parser here reads exactly.
+inline constexpr long long max_seed = 9007199254740992LL;
+
+/// The `--set KEY=VALUE` options as a parameter_set; a key given twice is an error (as any
+/// other option given twice).
+inline parameter_set parameters_of(const args& a) {
+  parameter_set ps;
+  for (const auto& kv : a.all("--set")) {
+    const auto eq = kv.find('=');
+    if (eq != std::string::npos && ps.has(kv.substr(0, eq)))
+      throw invalid_parameter("--set " + kv.substr(0, eq) + " given more than once");
+    ps.set(kv);
+  }
+  return ps;
+}
+
+/// Commands that take no options: anything after the command is an error.
+inline void no_arguments(int argc, char** argv, int first) {
+  if (argc > first)
+    throw invalid_parameter(std::string("unexpected argument '") + argv[first] + "'");
 }
 
 inline std::vector<double> to_numbers(const std::string& what, const std::string& csv) {

@@ -21,11 +21,7 @@ namespace bench_detail {
 
 inline long positive_integer(const args& a, const std::string& key, long def, long lo, long hi) {
   if (!a.has(key)) return def;
-  const double v = to_number(key, a.one(key));
-  if (v != std::floor(v) || v < double(lo) || v > double(hi))
-    throw invalid_parameter(key + " " + a.one(key) + ": must be an integer in [" +
-                            std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  return long(v);
+  return long(to_integer(key, a.one(key), lo, hi));
 }
 
 inline std::string csv_number(double v) {
@@ -69,6 +65,9 @@ inline int cmd_bench_schedules(int argc, char** argv) {
   cfg.samples =
       size_t(bench_detail::positive_integer(a, "--samples", quick ? 512 : 2048, 2, 10000000));
   cfg.seed = std::uint64_t(bench_detail::positive_integer(a, "--seed", 0, 0, 1L << 52));
+  if (cfg.pixels * cfg.samples > (std::size_t(1) << 26))  // each of its arrays: 512 MiB
+    throw invalid_parameter("--pixels x --samples = " + std::to_string(cfg.pixels * cfg.samples) +
+                            ": must be at most 2^26 (67108864)");
   if (a.has("--nfe")) {
     cfg.nfe.clear();
     for (double v : to_numbers("--nfe", a.one("--nfe"))) {

@@ -13,15 +13,22 @@
 
 namespace diffbridge::cli {
 
-inline int cmd_list() {
+inline int cmd_list(int argc, char** argv) {
+  no_arguments(argc, argv, 2);
   for (const auto& n : preset_names()) std::printf("%s\n", n.c_str());
   return 0;
 }
 
 inline any_preset preset_from(const args& a) {
-  parameter_set ps;
-  for (const auto& kv : a.all("--set")) ps.set(kv);
-  return make_preset(a.one("--bridge"), ps);
+  return make_preset(a.one("--bridge"), parameters_of(a));
+}
+
+/// Coefficients that overflowed (parameters at the edge of their range) are an error, not output.
+inline void require_finite(double t, std::initializer_list<double> values) {
+  for (double v : values)
+    if (!std::isfinite(v))
+      throw invalid_parameter("t = " + detail::concat(t) +
+                              ": a coefficient is not finite (the parameters overflow double)");
 }
 
 inline int cmd_coeffs(int argc, char** argv) {
@@ -37,7 +44,10 @@ inline int cmd_coeffs(int argc, char** argv) {
                               " has continuous time: give the times with --at T1,T2,...");
   }
   std::vector<marginal_coeffs<double>> rows;  // compute all first: no partial output
-  for (double t : times) rows.push_back(p.coeffs(t));
+  for (double t : times) {
+    rows.push_back(p.coeffs(t));
+    require_finite(t, {rows.back().c_x0, rows.back().c_y, rows.back().std});
+  }
   std::printf("t,c_x0,c_y,std\n");
   for (size_t i = 0; i < times.size(); ++i)
     std::printf("%.17g,%.17g,%.17g,%.17g\n", times[i], rows[i].c_x0, rows[i].c_y, rows[i].std);
@@ -51,6 +61,7 @@ inline int cmd_step(int argc, char** argv) {
   const double to = to_number("--to", a.one("--to"));
   const double eta = a.has("--eta") ? to_number("--eta", a.one("--eta")) : p.info().default_eta;
   const auto s = p.step(from, to, eta, a.one_or("--sampler", ""));
+  require_finite(from, {s.c_xt, s.c_x0, s.c_y, s.c_z});
   std::printf("c_xt,c_x0,c_y,c_z\n%.17g,%.17g,%.17g,%.17g\n", s.c_xt, s.c_x0, s.c_y, s.c_z);
   return 0;
 }
@@ -83,24 +94,32 @@ inline marginal_coeffs<double> pushed_marginal(const step_coeffs<double>& s,
 inline double golden_error(const std::filesystem::path& dir, const std::string& name, int* files) {
   double worst = 0;
   for (const char* suffix : {".coeffs.csv", ".step.csv"}) {
+    const std::size_t width = std::string(suffix) == ".coeffs.csv" ? 4 : 7;
     for (const auto& g : golden::read_all(dir, suffix)) {
       if (g.bridge != name) continue;
       ++*files;
-      parameter_set ps;
-      for (const auto& kv : g.sets) ps.set(kv);
-      const auto p = make_preset(name, ps);
-      for (const auto& r : g.rows) {
-        if (g.columns.size() == 4) {
-          const auto c = p.coeffs(r[0]);
-          worst =
-              std::max({worst, golden::relative_error(c.c_x0, r[1]),
-                        golden::relative_error(c.c_y, r[2]), golden::relative_error(c.std, r[3])});
-        } else {
-          const auto s = p.step(r[0], r[1], r[2], g.sampler);
-          worst = std::max(
-              {worst, golden::relative_error(s.c_xt, r[3]), golden::relative_error(s.c_x0, r[4]),
-               golden::relative_error(s.c_y, r[5]), golden::relative_error(s.c_z, r[6])});
+      if (g.columns.size() != width)
+        throw invalid_input(detail::concat("golden file ", g.path.string(), ": ", g.columns.size(),
+                                           " columns, a *", suffix, " has ", width));
+      try {
+        parameter_set ps;
+        for (const auto& kv : g.sets) ps.set(kv);
+        const auto p = make_preset(name, ps);
+        for (const auto& r : g.rows) {
+          if (width == 4) {
+            const auto c = p.coeffs(r[0]);
+            worst = std::max({worst, golden::relative_error(c.c_x0, r[1]),
+                              golden::relative_error(c.c_y, r[2]),
+                              golden::relative_error(c.std, r[3])});
+          } else {
+            const auto s = p.step(r[0], r[1], r[2], g.sampler);
+            worst = std::max(
+                {worst, golden::relative_error(s.c_xt, r[3]), golden::relative_error(s.c_x0, r[4]),
+                 golden::relative_error(s.c_y, r[5]), golden::relative_error(s.c_z, r[6])});
+          }
         }
+      } catch (const error& e) {  // name the file
+        throw invalid_input(detail::concat("golden file ", g.path.string(), ": ", e.what()));
       }
     }
   }
@@ -110,8 +129,14 @@ inline double golden_error(const std::filesystem::path& dir, const std::string& 
 inline int cmd_study(int argc, char** argv) {
   const args a(argc, argv, 2, {"--golden"}, {});
   const bool golden = a.has("--golden");
-  std::printf("%-15s %-10s %-10s %-10s %-10s %-10s %s\n", "bridge", "d_coeffs", "d_coef(1)",
-              "d_push(0)", "d_push(1)", golden ? "vs_golden" : "", "relation");
+  std::string table;  // printed when every row is computed: no partial output
+  auto line = [&table](auto... v) {
+    char b[512];
+    std::snprintf(b, sizeof b, "%-15s %-10s %-10s %-10s %-10s %-10s %s\n", v...);
+    table += b;
+  };
+  line("bridge", "d_coeffs", "d_coef(1)", "d_push(0)", "d_push(1)", golden ? "vs_golden" : "",
+       "relation");
   for (const auto& name : preset_names()) {
     const auto p = make_preset(name);
     const auto grid = p.default_grid(study_steps(name));
@@ -146,10 +171,11 @@ inline int cmd_study(int argc, char** argv) {
       std::snprintf(b, sizeof b, "%.2e", v);
       return std::string(dash ? "-" : b);
     };
-    std::printf("%-15s %-10s %-10s %-10s %-10s %-10s %s\n", name.c_str(), num(dc, false).c_str(),
-                num(dk, deterministic_only).c_str(), num(d0, false).c_str(),
-                num(d1, deterministic_only).c_str(), g.c_str(), p.info().relation.c_str());
+    line(name.c_str(), num(dc, false).c_str(), num(dk, deterministic_only).c_str(),
+         num(d0, false).c_str(), num(d1, deterministic_only).c_str(), g.c_str(),
+         p.info().relation.c_str());
   }
+  std::fputs(table.c_str(), stdout);
   return 0;
 }
 

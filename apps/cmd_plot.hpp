@@ -37,12 +37,6 @@ inline std::vector<double> plot_times(const any_preset& p) {
 }
 
 /// π of a preset's own noise: RDBM's `pi` parameter (default x0 − μ), 0 for rectified flow.
-inline modulation default_pi(const std::string& bridge, const parameter_set& ps) {
-  if (bridge == "rectified-flow") return modulation::zero;
-  if (bridge != "rdbm") return modulation::one;
-  const auto it = ps.values().find("pi");
-  return it == ps.values().end() ? modulation::residual : *parse_modulation(it->second);
-}
 
 inline std::vector<io::svg::panel> schedule_panels(const std::string& name, const any_preset& p,
                                                    modulation pi, bool compact) {
@@ -88,10 +82,7 @@ inline io::svg::figure trajectories(const args& a, const std::string& name, cons
                                     modulation pi) {
   std::vector<double> grid;
   if (a.has("--steps")) {
-    const double st = to_number("--steps", a.one("--steps"));
-    if (st != std::floor(st) || st < 1)
-      throw invalid_parameter("--steps " + a.one("--steps") + ": must be an integer >= 1");
-    grid = p.default_grid(long(st));
+    grid = p.default_grid(long(to_integer("--steps", a.one("--steps"), 1, 100000)));
   } else {  // 20 steps, or the whole discretisation when it has fewer
     try {
       grid = p.default_grid(20);
@@ -99,19 +90,13 @@ inline io::svg::figure trajectories(const args& a, const std::string& name, cons
       grid = p.default_grid(long(p.domain().hi - p.domain().lo));
     }
   }
-  const double pathsd = a.has("--paths") ? to_number("--paths", a.one("--paths")) : 8;
-  if (pathsd != std::floor(pathsd) || pathsd < 1 || pathsd > 200)
-    throw invalid_parameter("--paths " + a.one("--paths") + ": must be an integer in [1, 200]");
-  const size_t K = size_t(pathsd);
+  const auto K = size_t(a.has("--paths") ? to_integer("--paths", a.one("--paths"), 1, 200) : 8);
   const double y = a.has("--y") ? to_number("--y", a.one("--y")) : 0.4;
   sample_options o;
   o.pi = pi, o.eta = a.has("--eta") ? to_number("--eta", a.one("--eta")) : 1.0;
   if (name == "rectified-flow" && !a.has("--eta")) o.eta = 0;
   o.sampler = a.one_or("--sampler", "");
-  const double seed = to_number("--seed", a.one_or("--seed", "0"));
-  if (seed < 0 || seed != std::floor(seed))
-    throw invalid_parameter("--seed " + a.one("--seed") + ": must be an integer >= 0");
-  o.seed = std::uint64_t(seed);
+  o.seed = std::uint64_t(to_integer("--seed", a.one_or("--seed", "0"), 0, max_seed));
   // one pixel: a bimodal prior, y = x0 + N(0, 0.1²)
   const study::gaussian_mixture prior({{0.5, 0.25, 0.05}, {0.5, 0.75, 0.05}});
   const study::oracle orc({study::make_pixel(prior, {1.0, 0.1}, y)}, pi);
@@ -170,8 +155,8 @@ inline int cmd_plot(int argc, char** argv) {
   const std::string out = a.one("--out");
   if (a.flag("--all") && (a.has("--bridge") || a.flag("--trajectories")))
     throw invalid_parameter("--all draws every preset: it takes no --bridge or --trajectories");
-  auto pick_pi = [&](const std::string& name, const parameter_set& ps) {
-    if (!a.has("--pi")) return default_pi(name, ps);
+  auto pick_pi = [&](const any_preset& p) {
+    if (!a.has("--pi")) return p.info().pi;
     const auto m = parse_modulation(a.one("--pi"));
     if (!m)
       throw invalid_parameter("--pi " + a.one("--pi") + ": must be 0|1|residual|abs_residual");
@@ -182,14 +167,13 @@ inline int cmd_plot(int argc, char** argv) {
     f.title = "Every preset: marginal coefficients x_t = a x0 + b y + c (pi * eps), and a^2/c^2";
     f.columns = 4, f.panel_width = 380, f.panel_height = 260, f.legend_width = 95;
     for (const auto& n : preset_names())
-      for (auto& pn : schedule_panels(n, make_preset(n), default_pi(n, {}), true))
+      for (auto& pn : schedule_panels(n, make_preset(n), make_preset(n).info().pi, true))
         f.panels.push_back(std::move(pn));
   } else {
-    parameter_set ps;
-    for (const auto& kv : a.all("--set")) ps.set(kv);
+    const parameter_set ps = parameters_of(a);
     const std::string name = a.one("--bridge");
     const auto p = make_preset(name, ps);
-    const modulation pi = pick_pi(name, ps);
+    const modulation pi = pick_pi(p);
     if (a.flag("--trajectories")) {
       f = trajectories(a, name, p, pi);
     } else {

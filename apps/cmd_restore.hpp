@@ -79,13 +79,18 @@ inline void check_output_name(const fs::path& p) {
   if (!fs::is_directory(dir)) throw invalid_input(p.string() + ": the output directory does not exist");
 }
 
-/// A finite float32 .npy of shape (1, C, H, W) with the given C.
+/// A float32 .npy of shape (1, C, H, W) with the given C and values in [0, 1] (the range of the
+/// network's image input and of a mask, as PNG / JPEG are read).
 inline planar read_npy_nchw(const fs::path& p, std::size_t channels, const char* what) {
   io::npy_array a = io::read_npy_float(p, true);
   const io::nchw_dims d = io::require_nchw(a, p);
   if (d.c != channels || d.h == 0 || d.w == 0)
     throw invalid_input(diffbridge::detail::concat(p.string(), ": ", what, " must be (1, ", channels, ", H, W), got (1, ",
                                                    d.c, ", ", d.h, ", ", d.w, ")"));
+  for (std::size_t i = 0; i < a.data.size(); ++i)
+    if (!(a.data[i] >= 0.0f && a.data[i] <= 1.0f))
+      throw invalid_input(diffbridge::detail::concat(p.string(), ": ", what, " holds ", a.data[i],
+                                                     " at element ", i, ", outside [0, 1]"));
   return {shape{1, d.c, d.h, d.w}, std::move(a.data)};
 }
 

@@ -64,8 +64,7 @@ inline int cmd_sample(int argc, char** argv) {
                {"--bridge", "--set", "--steps", "--eta", "--seed", "--denoiser", "--input",
                 "--output", "--backend", "--pi", "--sampler"},
                {});
-  parameter_set ps;
-  for (const auto& kv : a.all("--set")) ps.set(kv);
+  const parameter_set ps = parameters_of(a);
   const auto p = make_preset(a.one("--bridge"), ps);
   const std::string backend = a.one_or("--backend", "std");
   const auto known = sample_backends();
@@ -75,19 +74,17 @@ inline int cmd_sample(int argc, char** argv) {
     throw invalid_parameter("--backend " + backend + ": unknown or not built (available: " + k +
                             ")");
   }
-  const double steps = to_number("--steps", a.one("--steps"));
-  if (steps != std::floor(steps) || steps < 1)
-    throw invalid_parameter("--steps " + a.one("--steps") + ": must be an integer >= 1");
+  const long steps = long(to_integer("--steps", a.one("--steps"), 1, 1000000));
   sample_options o;
   o.eta = a.has("--eta") ? to_number("--eta", a.one("--eta")) : 0.0;
-  const double seed = to_number("--seed", a.one_or("--seed", "0"));
-  if (seed < 0 || seed != std::floor(seed) || seed > 9007199254740992.0)
-    throw invalid_parameter("--seed " + a.one("--seed") + ": must be an integer >= 0");
-  o.seed = std::uint64_t(seed);
+  o.seed = std::uint64_t(to_integer("--seed", a.one_or("--seed", "0"), 0, max_seed));
   o.sampler = a.one_or("--sampler", "");
-  const auto pi = parse_modulation(a.one_or("--pi", "1"));
-  if (!pi) throw invalid_parameter("--pi " + a.one("--pi") + ": must be 0|1|residual|abs_residual");
-  o.pi = *pi;
+  if (a.has("--pi")) {  // else the preset's own π (RDBM: its pi parameter)
+    const auto pi = parse_modulation(a.one("--pi"));
+    if (!pi)
+      throw invalid_parameter("--pi " + a.one("--pi") + ": must be 0|1|residual|abs_residual");
+    o.pi = *pi;
+  }
   const std::string den = a.one("--denoiser");
   if (den.rfind("point:", 0) != 0)
     throw invalid_parameter("--denoiser " + den + ": expected point:FILE.npy");
@@ -99,7 +96,7 @@ inline int cmd_sample(int argc, char** argv) {
   io::require_nchw(target, den.substr(6));
   if (target.shape != y.shape)
     throw invalid_input("--denoiser " + den + ": shape differs from --input's");
-  const auto grid = p.default_grid(long(steps));
+  const auto grid = p.default_grid(steps);
 
   std::vector<float> out;
   if (backend == "std") out = run_sample<std_backend>(p, grid, y, target, o);

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <new>
 #include <string>
 
 #include "cli_args.hpp"
@@ -70,16 +71,10 @@ std::string command_usage(const std::string& cmd) {
   return out;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fputs(usage, stderr);
-    return 2;
-  }
-  const std::string cmd = argv[1];
-  try {
+int run(const std::string& cmd, int argc, char** argv) {
+  {
     if (cmd == "--version" || cmd == "version") {
+      diffbridge::cli::no_arguments(argc, argv, 2);
       std::printf("diffbridge %s\n", diffbridge::version);
       return 0;
     }
@@ -94,7 +89,7 @@ int main(int argc, char** argv) {
         return 0;
       }
     }
-    if (cmd == "list") return diffbridge::cli::cmd_list();
+    if (cmd == "list") return diffbridge::cli::cmd_list(argc, argv);
     if (cmd == "coeffs") return diffbridge::cli::cmd_coeffs(argc, argv);
     if (cmd == "step") return diffbridge::cli::cmd_step(argc, argv);
     if (cmd == "study") return diffbridge::cli::cmd_study(argc, argv);
@@ -106,6 +101,27 @@ int main(int argc, char** argv) {
     if (cmd == "degrade") return diffbridge::cli::cmd_degrade(argc, argv);
     if (cmd == "compare") return diffbridge::cli::cmd_compare(argc, argv);
     std::fprintf(stderr, "diffbridge: error: unknown command '%s' (try --help)\n", cmd.c_str());
+    return 2;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  try {
+    const int rc = run(argv[1], argc, argv);
+    // output that never arrived (a full disk, a closed pipe) is a failure, not a success
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+      std::fprintf(stderr, "diffbridge: error: cannot write to standard output\n");
+      return 2;
+    }
+    return rc;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "diffbridge: error: out of memory\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "diffbridge: error: %s\n", e.what());

@@ -2,6 +2,9 @@
 //   # bridge=NAME / # set=KEY=VALUE ... / # source=..., a header line, then numeric rows.
 #pragma once
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -45,7 +48,13 @@ inline table read(const std::filesystem::path& p) {
       std::vector<double> row;
       std::stringstream ss(line);
       std::string c;
-      while (std::getline(ss, c, ',')) row.push_back(std::stod(c));
+      while (std::getline(ss, c, ',')) {
+        double v = 0;
+        const auto [end, ec] = std::from_chars(c.data(), c.data() + c.size(), v);
+        if (ec != std::errc() || end != c.data() + c.size() || !std::isfinite(v))
+          throw invalid_input("golden file " + p.string() + ": '" + c + "' is not a finite number");
+        row.push_back(v);
+      }
       if (row.size() != t.columns.size())
         throw invalid_input("golden file " + p.string() + ": row with wrong column count");
       t.rows.push_back(std::move(row));

@@ -45,6 +45,31 @@ expect_error "missing --from" "--from" step --bridge rdbm --to 9
 expect_error "unknown option" "unknown option" coeffs --bridge rdbm --frobnicate
 expect_error "unknown command" "unknown command" frobnicate
 expect_error "unknown command with --help" "unknown command" frobnicate --help
+expect_error "list takes no options" "unexpected argument '--foo'" list --foo
+expect_error "--version takes no options" "unexpected argument '--bogus'" --version --bogus
+expect_error "--set twice" "--set T given more than once" coeffs --bridge goub --set T=10 --set T=20
+expect_error "parameter range edge" "sigma_max" coeffs --bridge ddbm-ve --set sigma_max=1e155 --at 0.5
+expect_error "integer overflow quoted as given" "--steps 1e300: must be an integer in" \
+  plot --trajectories --bridge goub --steps 1e300 --out "$tmp/out.svg"
+expect_error "seed range" "--seed 1e300: must be an integer in" \
+  plot --trajectories --bridge goub --seed 1e300 --out "$tmp/out.svg"
+expect_error "threads range" "--threads 100000: must be an integer in" \
+  bench-kernel --backend std --elements 1000 --threads 100000
+expect_error "elements range" "--elements 1e10: must be an integer in" \
+  bench-kernel --backend std --elements 1e10
+# output that cannot be written is an error (not exit 0 with nothing written)
+if [ -w /dev/full ]; then
+  "$bin" coeffs --bridge goub >/dev/full 2>"$tmp/full"
+  check "stdout to a full device: non-zero exit" test $? -ne 0
+  check "stdout to a full device: says so" grep -q "cannot write to standard output" "$tmp/full"
+fi
+# a malformed golden file: one line naming it, and no partial table on stdout
+mkdir -p "$tmp/g_cols" "$tmp/g_num"
+printf '# bridge=goub\nt,c_x0\n1,2\n' >"$tmp/g_cols/x.coeffs.csv"
+expect_error "golden file with too few columns" "x.coeffs.csv: 2 columns" study --golden "$tmp/g_cols"
+printf '# bridge=goub\nt,c_x0,c_y,std\n1,abc,0,0\n' >"$tmp/g_num/x.coeffs.csv"
+expect_error "golden file with a bad number" "x.coeffs.csv: 'abc' is not a finite number" \
+  study --golden "$tmp/g_num"
 
 # `diffbridge CMD --help`: that command's usage lines on stdout, exit 0, nothing else run
 "$bin" restore --help >"$tmp/h" 2>"$tmp/he"

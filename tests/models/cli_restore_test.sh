@@ -73,6 +73,9 @@ python_nan() {  # a (1,3,8,8) float32 .npy with one NaN, written without Python
 }
 python_nan
 restore_error "NaN in .npy" "non-finite" "${d[@]}" --input "$tmp/nan.npy" --output "$tmp/out.npy"
+"$tool" export deblur_tiny input "$tmp/two.npy"
+printf '\x00\x00\x00\x40' | dd of="$tmp/two.npy" bs=1 seek=200 conv=notrunc status=none  # 2.0
+restore_error "input outside [0, 1]" "holds 2 at element 18, outside" "${d[@]}" --input "$tmp/two.npy" --output "$tmp/out.npy"
 restore_error "bad IPR noise shape" "IPR noise" "${d[@]}" --input "$tmp/rgb.png" --ipr-noise "$tmp/deblur_tiny.in.npy" \
   --output "$tmp/out.npy"
 restore_error "bad backend" "--backend" "${d[@]}" --input "$tmp/rgb.png" --output "$tmp/out.png" --backend cuda
