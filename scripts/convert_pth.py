@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 
 import torch
 
@@ -63,9 +64,10 @@ def write_safetensors(path, tensors, metadata):
         pos += len(raw)
     h = json.dumps(header, separators=(",", ":")).encode()
     h += b" " * ((8 - len(h) % 8) % 8)
-    tmp = path + ".tmp"
+    # a new temporary beside path (never an existing file), renamed over it when complete
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".tmp.", dir=os.path.dirname(path) or ".")
     try:
-        with open(tmp, "wb") as f:
+        with os.fdopen(fd, "wb") as f:
             f.write(len(h).to_bytes(8, "little"))
             f.write(h)
             for b in blobs:

@@ -73,7 +73,7 @@ TEMPLATE_TEST_CASE("models: Stage 1 matches PyTorch (deblur, SR x2)", "[models]"
   for (std::string n : {"deblur_s1_tiny", "sr2_s1_tiny"}) check_stage1<TestType>(n);
 }
 
-TEST_CASE("models: the loader reports every missing, unexpected and mis-shaped key by name",
+TEST_CASE("models: the loader reports missing, unexpected and mis-shaped keys by count and name",
           "[models]") {
   using B = std_backend;
   const fixture fx("deblur_tiny");
@@ -98,6 +98,15 @@ TEST_CASE("models: the loader reports every missing, unexpected and mis-shaped k
   CHECK(m1.find("mis-shaped 1 (G.patch_embed.proj.weight [8,3,9] expected [8,3,3,3])") !=
         std::string::npos);
   CHECK(m1.find('\n') == std::string::npos);
+  // many: the count and the first 8 names, in file order; names from the file made printable
+  const std::string m4 = message([](auto& t) {
+    t["A.x\ny\x1b"] = {{1}, {0.0f}};
+    for (int i = 0; i < 20; ++i) t["G.extra." + std::to_string(100 + i)] = {{1}, {0.0f}};
+  });
+  INFO(m4);
+  CHECK(m4.find("unexpected 21 (A.x?y?, G.extra.100, G.extra.101, G.extra.102, G.extra.103, "
+                "G.extra.104, G.extra.105, G.extra.106, ... and 13 more)") != std::string::npos);
+  CHECK(std::all_of(m4.begin(), m4.end(), [](char c) { return c >= 0x20 && c < 0x7F; }));
   // the duplicates and the buffers are optional; buffers that disagree with the config are errors
   CHECK(message([](auto& t) {
           std::erase_if(t, [](const auto& kv) { return kv.first.rfind("diffusion.", 0) == 0; });

@@ -29,12 +29,12 @@ struct npy_array {
 
 /// The parsed header of a .npy file.
 struct npy_header {
-  int major = 0;                     ///< format version 1, 2 or 3
-  std::string descr;                 ///< '<f4' or '<f8'
+  int major = 0;      ///< format version 1, 2 or 3
+  std::string descr;  ///< '<f4' or '<f8'
   std::vector<std::size_t> shape;
-  std::size_t item_size = 0;         ///< 4 or 8
-  std::size_t count = 0;             ///< product of shape (1 for shape ())
-  std::size_t data_offset = 0;       ///< bytes before the array data
+  std::size_t item_size = 0;    ///< 4 or 8
+  std::size_t count = 0;        ///< product of shape (1 for shape ())
+  std::size_t data_offset = 0;  ///< bytes before the array data
 };
 
 namespace detail {
@@ -76,7 +76,8 @@ class npy_dict_parser {
       ws();
       if (key == "descr") {
         dup(seen_descr, key);
-        if (peek() != '\'' && peek() != '"') fail("descr is not a string (structured dtypes are not supported)");
+        if (peek() != '\'' && peek() != '"')
+          fail("descr is not a string (structured dtypes are not supported)");
         h.descr = str("descr");
       } else if (key == "fortran_order") {
         dup(seen_order, key);
@@ -105,10 +106,13 @@ class npy_dict_parser {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& what) const { throw invalid_input(file_ + ": " + what); }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw invalid_input(file_ + ": " + what);
+  }
   char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
   void ws() {
-    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r'))
+      ++i_;
   }
   void expect(char c, const std::string& what) {
     if (peek() != c || i_ >= s_.size()) fail(what);
@@ -131,7 +135,8 @@ class npy_dict_parser {
   }
   std::string ident() {
     const std::size_t b = i_;
-    while (i_ < s_.size() && ((s_[i_] >= 'A' && s_[i_] <= 'Z') || (s_[i_] >= 'a' && s_[i_] <= 'z'))) ++i_;
+    while (i_ < s_.size() && ((s_[i_] >= 'A' && s_[i_] <= 'Z') || (s_[i_] >= 'a' && s_[i_] <= 'z')))
+      ++i_;
     return std::string(s_.substr(b, i_ - b));
   }
   std::size_t integer() {
@@ -185,21 +190,29 @@ class npy_dict_parser {
 inline npy_header parse_npy_header(std::span<const unsigned char> prefix, std::uint64_t file_size,
                                    const std::string& file) {
   auto fail = [&file](const std::string& what) { detail::npy_fail(file, what); };
-  if (prefix.size() < 10 || std::memcmp(prefix.data(), detail::npy_magic, 6) != 0) {
+  if (prefix.size() < 6 || std::memcmp(prefix.data(), detail::npy_magic, 6) != 0) {
     fail("not a .npy file (bad magic)");
+  }
+  if (prefix.size() < 8) {
+    fail("truncated: the file ends after " + std::to_string(file_size) +
+         " bytes, before the format version");
   }
   npy_header h;
   h.major = prefix[6];
   const int minor = prefix[7];
   if ((h.major != 1 && h.major != 2 && h.major != 3) || minor != 0) {
-    fail("unsupported .npy format version " + std::to_string(h.major) + "." + std::to_string(minor));
+    fail("unsupported .npy format version " + std::to_string(h.major) + "." +
+         std::to_string(minor));
   }
   const std::size_t len_bytes = h.major == 1 ? 2 : 4;
-  if (prefix.size() < 8 + len_bytes) fail("truncated header length");
+  if (prefix.size() < 8 + len_bytes) {
+    fail("truncated header length: the file ends after " + std::to_string(file_size) + " bytes");
+  }
   const std::uint64_t hlen = h.major == 1 ? detail::load_le<std::uint16_t>(prefix.data() + 8)
                                           : detail::load_le<std::uint32_t>(prefix.data() + 8);
   const std::uint64_t start = 8 + len_bytes;
-  if (hlen > detail::npy_max_header) fail("header length " + std::to_string(hlen) + " exceeds 1 MiB");
+  if (hlen > detail::npy_max_header)
+    fail("header length " + std::to_string(hlen) + " exceeds 1 MiB");
   if (start + hlen > file_size) {
     fail("header length " + std::to_string(hlen) + " overflows the file (" +
          std::to_string(file_size) + " bytes)");
@@ -222,7 +235,8 @@ inline npy_header parse_npy_header(std::span<const unsigned char> prefix, std::u
   }
   std::uint64_t count = 1, bytes = 0;
   for (std::size_t d : h.shape) {
-    if (!detail::checked_mul(count, d, count)) fail("shape " + detail::shape_text(h.shape) + " overflows");
+    if (!detail::checked_mul(count, d, count))
+      fail("shape " + detail::shape_text(h.shape) + " overflows");
   }
   if (!detail::checked_mul(count, h.item_size, bytes)) {
     fail("shape " + detail::shape_text(h.shape) + " overflows");
@@ -231,10 +245,11 @@ inline npy_header parse_npy_header(std::span<const unsigned char> prefix, std::u
   h.data_offset = static_cast<std::size_t>(start + hlen);
   const std::uint64_t have = file_size - h.data_offset;
   if (have < bytes) {
-    fail("truncated data: shape " + detail::shape_text(h.shape) + " needs " + std::to_string(bytes) +
-         " bytes, file has " + std::to_string(have));
+    fail("truncated data: shape " + detail::shape_text(h.shape) + " needs " +
+         std::to_string(bytes) + " bytes, file has " + std::to_string(have));
   }
-  if (have > bytes) fail("trailing garbage: " + std::to_string(have - bytes) + " bytes after the data");
+  if (have > bytes)
+    fail("trailing garbage: " + std::to_string(have - bytes) + " bytes after the data");
   return h;
 }
 
@@ -255,14 +270,16 @@ inline npy_array read_npy_float(const std::filesystem::path& path, bool require_
   detail::fd_guard fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) throw invalid_input(file + ": cannot open: " + detail::errno_text(errno));
   struct ::stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) throw invalid_input(file + ": not a regular file");
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+    throw invalid_input(file + ": not a regular file");
   const auto size = static_cast<std::uint64_t>(st.st_size);
 
   // Magic + version + length first, then exactly the declared header (if it fits).
   std::vector<unsigned char> prefix(static_cast<std::size_t>(std::min<std::uint64_t>(size, 12)));
   auto pread_fully = [&](std::size_t from) {
     for (std::size_t off = from; off < prefix.size();) {
-      const ::ssize_t r = ::pread(fd.get(), prefix.data() + off, prefix.size() - off, static_cast<off_t>(off));
+      const ::ssize_t r =
+          ::pread(fd.get(), prefix.data() + off, prefix.size() - off, static_cast<off_t>(off));
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) throw invalid_input(file + ": read failed");
       off += static_cast<std::size_t>(r);
@@ -279,7 +296,8 @@ inline npy_array read_npy_float(const std::filesystem::path& path, bool require_
     }
   }
   const npy_header h = parse_npy_header(prefix, size, file);
-  if (::lseek(fd.get(), static_cast<off_t>(h.data_offset), SEEK_SET) < 0) throw invalid_input(file + ": seek failed");
+  if (::lseek(fd.get(), static_cast<off_t>(h.data_offset), SEEK_SET) < 0)
+    throw invalid_input(file + ": seek failed");
 
   npy_array arr;
   arr.shape = h.shape;
@@ -324,19 +342,23 @@ inline nchw_dims require_nchw(const npy_array& arr, const std::filesystem::path&
 }
 
 /// Writes `data` (C order) as a format-1.0 '<f4' .npy file, atomically:
-/// PATH.tmp is written and renamed over PATH, so a failure leaves no partial PATH.
+/// a unique temporary PATH.tmp.PID.N is written and renamed over PATH, so a failure leaves no
+/// partial PATH and no existing file but PATH is touched.
 inline void write_npy(const std::filesystem::path& path, std::span<const std::size_t> shape,
                       std::span<const float> data) {
   const std::string file = path.string();
   std::uint64_t count = 1;
   for (std::size_t d : shape) {
-    if (!detail::checked_mul(count, d, count)) throw invalid_input(file + ": shape " + detail::shape_text(shape) + " overflows");
+    if (!detail::checked_mul(count, d, count))
+      throw invalid_input(file + ": shape " + detail::shape_text(shape) + " overflows");
   }
   if (count != data.size()) {
-    throw invalid_input(file + ": shape " + detail::shape_text(shape) + " holds " + std::to_string(count) +
-                        " elements but " + std::to_string(data.size()) + " were given");
+    throw invalid_input(file + ": shape " + detail::shape_text(shape) + " holds " +
+                        std::to_string(count) + " elements but " + std::to_string(data.size()) +
+                        " were given");
   }
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + detail::shape_text(shape) + ", }";
+  std::string dict =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': " + detail::shape_text(shape) + ", }";
   // Pad with spaces so that the data starts on a 64-byte boundary; end with '\n'.
   const std::size_t unpadded = 10 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
@@ -359,7 +381,8 @@ inline void write_npy(const std::filesystem::path& path, std::span<const std::si
     for (std::size_t i = 0; i < data.size(); i += 4096) {
       const std::size_t n = std::min<std::size_t>(4096, data.size() - i);
       for (std::size_t k = 0; k < n; ++k) {
-        detail::store_le<std::uint32_t>(buf.data() + 4 * k, std::bit_cast<std::uint32_t>(data[i + k]));
+        detail::store_le<std::uint32_t>(buf.data() + 4 * k,
+                                        std::bit_cast<std::uint32_t>(data[i + k]));
       }
       out.write(buf.data(), 4 * n);
     }

@@ -1,11 +1,13 @@
 // Memory-mapped safetensors reader, validating as strictly as the reference
 // implementation (huggingface/safetensors, src/tensor.rs), plus a small F32
-// writer. Every error is diffbridge::invalid_input, "PATH: [tensor 'NAME': ]what".
+// writer. Every error is diffbridge::invalid_input, "PATH: [tensor 'NAME': ]what", one line:
+// names and strings from the file appear with non-printable bytes as '?'.
 #pragma once
 
 #include <diffbridge/core/error.hpp>
 #include <diffbridge/io/detail/bytes.hpp>
 #include <diffbridge/io/detail/file.hpp>
+#include <diffbridge/io/detail/text.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -30,10 +32,14 @@ enum class st_dtype { f32, f16, bf16, f64 };
 /// The name used in safetensors headers ("F32", ...).
 inline const char* dtype_name(st_dtype d) noexcept {
   switch (d) {
-    case st_dtype::f32: return "F32";
-    case st_dtype::f16: return "F16";
-    case st_dtype::bf16: return "BF16";
-    case st_dtype::f64: return "F64";
+    case st_dtype::f32:
+      return "F32";
+    case st_dtype::f16:
+      return "F16";
+    case st_dtype::bf16:
+      return "BF16";
+    case st_dtype::f64:
+      return "F64";
   }
   return "?";
 }
@@ -42,9 +48,12 @@ inline const char* dtype_name(st_dtype d) noexcept {
 inline std::size_t dtype_size(st_dtype d) noexcept {
   switch (d) {
     case st_dtype::f16:
-    case st_dtype::bf16: return 2;
-    case st_dtype::f32: return 4;
-    case st_dtype::f64: return 8;
+    case st_dtype::bf16:
+      return 2;
+    case st_dtype::f32:
+      return 4;
+    case st_dtype::f64:
+      return 8;
   }
   return 0;
 }
@@ -76,7 +85,9 @@ class safetensors_file {
 
   /// Tensor names, ordered by data offset.
   const std::vector<std::string>& names() const noexcept { return names_; }
-  bool contains(std::string_view name) const { return entries_.find(std::string(name)) != entries_.end(); }
+  bool contains(std::string_view name) const {
+    return entries_.find(std::string(name)) != entries_.end();
+  }
   std::size_t size() const noexcept { return names_.size(); }
 
   tensor_info info(std::string_view name) const { return get(name).info; }
@@ -98,20 +109,23 @@ class safetensors_file {
     std::vector<float> out(n);
     switch (e.info.dtype) {
       case st_dtype::f32:
-        for (std::size_t i = 0; i < n; ++i) out[i] = std::bit_cast<float>(detail::load_le<std::uint32_t>(p + 4 * i));
+        for (std::size_t i = 0; i < n; ++i)
+          out[i] = std::bit_cast<float>(detail::load_le<std::uint32_t>(p + 4 * i));
         break;
       case st_dtype::f16:
-        for (std::size_t i = 0; i < n; ++i) out[i] = detail::half_to_float(detail::load_le<std::uint16_t>(p + 2 * i));
+        for (std::size_t i = 0; i < n; ++i)
+          out[i] = detail::half_to_float(detail::load_le<std::uint16_t>(p + 2 * i));
         break;
       case st_dtype::bf16:
-        for (std::size_t i = 0; i < n; ++i) out[i] = detail::bf16_to_float(detail::load_le<std::uint16_t>(p + 2 * i));
+        for (std::size_t i = 0; i < n; ++i)
+          out[i] = detail::bf16_to_float(detail::load_le<std::uint16_t>(p + 2 * i));
         break;
       case st_dtype::f64:
         for (std::size_t i = 0; i < n; ++i) {
           const double d = std::bit_cast<double>(detail::load_le<std::uint64_t>(p + 8 * i));
           if (!detail::narrow_to_float(d, out[i])) {
-            fail(std::string(name), "F64 value " + std::to_string(d) + " at flat index " + std::to_string(i) +
-                                        " is outside the float32 range");
+            fail(std::string(name), "F64 value " + std::to_string(d) + " at flat index " +
+                                        std::to_string(i) + " is outside the float32 range");
           }
         }
         break;
@@ -128,9 +142,11 @@ class safetensors_file {
     std::uint64_t begin = 0, end = 0;
   };
 
-  [[noreturn]] void fail(const std::string& what) const { throw invalid_input(file_ + ": " + what); }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw invalid_input(file_ + ": " + what);
+  }
   [[noreturn]] void fail(const std::string& tensor, const std::string& what) const {
-    throw invalid_input(file_ + ": tensor '" + tensor + "': " + what);
+    throw invalid_input(file_ + ": tensor '" + detail::printable(tensor) + "': " + what);
   }
 
   const entry& get(std::string_view name) const {
@@ -157,11 +173,13 @@ inline nlohmann::json safetensors_file::parse_json(std::string_view text, const 
   using nlohmann::json;
   std::vector<std::set<std::string>> keys;
   auto cb = [&](int depth, json::parse_event_t ev, json& parsed) {
-    if (depth > 128) throw invalid_input(file + ": header JSON nests too deeply");  // serde_json's limit
+    if (depth > 128)
+      throw invalid_input(file + ": header JSON nests too deeply");  // serde_json's limit
     if (ev == json::parse_event_t::object_start) keys.emplace_back();
     if (ev == json::parse_event_t::object_end) keys.pop_back();
     if (ev == json::parse_event_t::key && !keys.back().insert(parsed.get<std::string>()).second) {
-      throw invalid_input(file + ": duplicate key '" + parsed.get<std::string>() + "' in header");
+      throw invalid_input(file + ": duplicate key '" +
+                          detail::printable(parsed.get<std::string>()) + "' in header");
     }
     return true;
   };
@@ -172,7 +190,7 @@ inline nlohmann::json safetensors_file::parse_json(std::string_view text, const 
   try {
     return json::parse(text.begin(), text.end(), cb);
   } catch (const json::exception& e) {
-    throw invalid_input(file + ": header is not valid JSON: " + e.what());
+    throw invalid_input(file + ": header is not valid JSON: " + detail::printable(e.what(), 400));
   }
 }
 
@@ -194,11 +212,16 @@ inline safetensors_file::entry safetensors_file::parse_entry(const std::string& 
   const auto& dt = field("dtype");
   if (!dt.is_string()) fail(name, "dtype is not a string");
   const auto& d = dt.get_ref<const std::string&>();
-  if (d == "F32") e.info.dtype = st_dtype::f32;
-  else if (d == "F16") e.info.dtype = st_dtype::f16;
-  else if (d == "BF16") e.info.dtype = st_dtype::bf16;
-  else if (d == "F64") e.info.dtype = st_dtype::f64;
-  else fail(name, "unsupported dtype " + d + " (only F32, F16, BF16, F64)");
+  if (d == "F32")
+    e.info.dtype = st_dtype::f32;
+  else if (d == "F16")
+    e.info.dtype = st_dtype::f16;
+  else if (d == "BF16")
+    e.info.dtype = st_dtype::bf16;
+  else if (d == "F64")
+    e.info.dtype = st_dtype::f64;
+  else
+    fail(name, "unsupported dtype " + detail::printable(d) + " (only F32, F16, BF16, F64)");
 
   const auto& sh = field("shape");
   if (!sh.is_array()) fail(name, "shape is not an array");
@@ -206,7 +229,8 @@ inline safetensors_file::entry safetensors_file::parse_entry(const std::string& 
   for (std::size_t i = 0; i < sh.size(); ++i) {
     const std::uint64_t dim = index(sh[i], "shape[" + std::to_string(i) + "]");
     e.info.shape.push_back(static_cast<std::size_t>(dim));
-    if (!detail::checked_mul(count, dim, count)) fail(name, "element count overflows (shape too large)");
+    if (!detail::checked_mul(count, dim, count))
+      fail(name, "element count overflows (shape too large)");
   }
   if (!detail::checked_mul(count, dtype_size(e.info.dtype), bytes)) {
     fail(name, "byte size overflows (shape too large for dtype " + d + ")");
@@ -218,8 +242,8 @@ inline safetensors_file::entry safetensors_file::parse_entry(const std::string& 
   e.end = index(off[1], "data_offsets[1]");
   if (e.end < e.begin) fail(name, "data_offsets end < begin");
   if (e.end - e.begin != bytes) {
-    fail(name, "data_offsets span " + std::to_string(e.end - e.begin) + " bytes but shape and dtype " + d +
-                   " need " + std::to_string(bytes));
+    fail(name, "data_offsets span " + std::to_string(e.end - e.begin) +
+                   " bytes but shape and dtype " + d + " need " + std::to_string(bytes));
   }
   return e;
 }
@@ -227,13 +251,15 @@ inline safetensors_file::entry safetensors_file::parse_entry(const std::string& 
 inline void safetensors_file::parse() {
   const auto bytes = map_.bytes();
   const std::uint64_t size = bytes.size();
-  if (size < 8) fail("file too small (" + std::to_string(size) + " bytes) for the 8-byte header length");
+  if (size < 8)
+    fail("file too small (" + std::to_string(size) + " bytes) for the 8-byte header length");
   const std::uint64_t n = detail::load_le<std::uint64_t>(bytes.data());
   if (n > safetensors_max_header) {
     fail("header length " + std::to_string(n) + " exceeds the limit of 100000000 bytes");
   }
   if (8 + n > size) {
-    fail("header length " + std::to_string(n) + " exceeds the file size (" + std::to_string(size) + " bytes)");
+    fail("header length " + std::to_string(n) + " exceeds the file size (" + std::to_string(size) +
+         " bytes)");
   }
   data_start_ = 8 + n;
   const nlohmann::json header =
@@ -246,27 +272,35 @@ inline void safetensors_file::parse() {
       if (v.is_null()) continue;  // Option<HashMap> in the reference: null = absent
       if (!v.is_object()) fail("__metadata__ is not an object");
       for (const auto& [k, s] : v.items()) {
-        if (!s.is_string()) fail("__metadata__ value for '" + k + "' is not a string");
+        if (!s.is_string())
+          fail("__metadata__ value for '" + detail::printable(k) + "' is not a string");
         metadata_.emplace(k, s.get<std::string>());
       }
       continue;
     }
     sorted.emplace_back(name, parse_entry(name, v));
   }
-  // Sorted by (begin, end) (ties by name), tensors must tile [0, data size) without holes or overlap.
+  // Sorted by (begin, end) (ties by name), tensors must tile [0, data size) without holes or
+  // overlap.
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-    return a.second.begin != b.second.begin ? a.second.begin < b.second.begin : a.second.end < b.second.end;
+    return a.second.begin != b.second.begin ? a.second.begin < b.second.begin
+                                            : a.second.end < b.second.end;
   });
   std::uint64_t pos = 0;
   for (const auto& [name, e] : sorted) {
     if (e.begin != pos) {
-      fail(name, "invalid data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) + "]: " +
-                     (e.begin > pos ? "hole" : "overlap") + " at byte " + std::to_string(pos) +
-                     " of the data region");
+      fail(name, "invalid data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
+                     "]: " + (e.begin > pos ? "hole" : "overlap") + " at byte " +
+                     std::to_string(pos) + " of the data region");
     }
     pos = e.end;
   }
-  if (pos != size - data_start_) {
+  if (pos > size - data_start_) {  // the last tensor (by offset) ends past the file
+    fail(sorted.back().first, "the file is truncated: the tensor needs bytes up to " +
+                                  std::to_string(data_start_ + pos) + " but the file has " +
+                                  std::to_string(size));
+  }
+  if (pos < size - data_start_) {
     fail("tensors cover " + std::to_string(pos) + " bytes but the data region has " +
          std::to_string(size - data_start_) + " (file not fully covered)");
   }
@@ -278,22 +312,25 @@ inline void safetensors_file::parse() {
 }
 
 /// Writes `tensors` as an F32 safetensors file (data in name order), atomically
-/// via PATH.tmp + rename.
-inline void write_safetensors(const std::filesystem::path& path, const std::map<std::string, st_tensor>& tensors,
+/// via a unique temporary (PATH.tmp.PID.N) + rename.
+inline void write_safetensors(const std::filesystem::path& path,
+                              const std::map<std::string, st_tensor>& tensors,
                               const std::map<std::string, std::string>& metadata = {}) {
   const std::string file = path.string();
   nlohmann::json header = nlohmann::json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::uint64_t pos = 0;
   for (const auto& [name, t] : tensors) {
-    if (name == "__metadata__") throw invalid_input(file + ": '__metadata__' is not a valid tensor name");
+    if (name == "__metadata__")
+      throw invalid_input(file + ": '__metadata__' is not a valid tensor name");
     std::uint64_t count = 1;
     for (std::size_t d : t.shape) {
-      if (!detail::checked_mul(count, d, count)) throw invalid_input(file + ": tensor '" + name + "': shape overflows");
+      if (!detail::checked_mul(count, d, count))
+        throw invalid_input(file + ": tensor '" + name + "': shape overflows");
     }
     if (count != t.data.size()) {
-      throw invalid_input(file + ": tensor '" + name + "': shape holds " + std::to_string(count) + " elements but " +
-                          std::to_string(t.data.size()) + " were given");
+      throw invalid_input(file + ": tensor '" + name + "': shape holds " + std::to_string(count) +
+                          " elements but " + std::to_string(t.data.size()) + " were given");
     }
     header[name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {pos, pos + 4 * count}}};
     pos += 4 * count;

@@ -9,14 +9,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <sstream>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "diffbridge/core/error.hpp"
+#include "diffbridge/io/detail/file.hpp"
 
 namespace diffbridge::io::svg {
 
@@ -281,30 +280,15 @@ inline std::string render(const figure& f) {
   return o.str();
 }
 
-/// Writes `content` to `path` through a temporary in the same directory and a rename, so a
-/// failure never leaves a partial file. Throws invalid_input naming the path.
+/// Writes `content` to `path` through a unique temporary in the same directory (never an
+/// existing file) and a rename, so a failure never leaves a partial file. Throws invalid_input
+/// naming the path.
 inline void write_atomically(const std::filesystem::path& path, const std::string& content) {
-  namespace fs = std::filesystem;
   if (path.empty() || path.filename().empty())
     throw invalid_input("output path '" + path.string() + "' names no file");
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw invalid_input("cannot write '" + path.string() + "'");
-    out << content;
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw invalid_input("writing '" + path.string() + "' failed");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw invalid_input("cannot write '" + path.string() + "'");
-  }
+  diffbridge::io::detail::atomic_writer out(path);
+  out.write(content.data(), content.size());
+  out.commit();
 }
 
 inline void write(const figure& f, const std::filesystem::path& path) {

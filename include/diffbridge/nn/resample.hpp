@@ -30,8 +30,10 @@ void pad_bottom_right(cview x, fview y, pad_mode m) {
           "cannot pad " + shape_str(x.dims) + " to " + shape_str(y.dims));
   const std::size_t lim = m == pad_mode::reflect ? 1 : 0;  // reflect: pad ≤ size − 1
   require(Hp - H + lim <= H && Wp - W + lim <= W, "pad",
-          diffbridge::detail::concat("padding ", shape_str(x.dims), " to ", Hp, "x", Wp,
-                         " needs more than one mirror of the image"));
+          diffbridge::detail::concat("cannot pad ", shape_str(x.dims), " to ", Hp, "x", Wp, ": ",
+                                     m == pad_mode::reflect ? "reflect padding must be smaller than"
+                                                            : "symmetric padding must be at most",
+                                     " the image's height and width"));
   const float* xp = x.raw();
   float* yp = y.raw();
   parallel_for<B>(x.dims.n * x.dims.c * Hp, [=](std::size_t row) {

@@ -1,6 +1,6 @@
 // POSIX file helpers for the readers and writers: an RAII read-only mapping
-// (falling back to reading into memory) and an atomic "write PATH.tmp, then
-// rename" writer.
+// (falling back to reading into memory) and an atomic "write a unique temporary
+// in the same directory, then rename" writer.
 #pragma once
 
 #include <diffbridge/core/error.hpp>
@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
@@ -73,7 +74,8 @@ class mapped_file {
     fd_guard fd(::open(name.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) throw invalid_input(name + ": cannot open: " + errno_text(errno));
     struct ::stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw invalid_input(name + ": cannot stat: " + errno_text(errno));
+    if (::fstat(fd.get(), &st) != 0)
+      throw invalid_input(name + ": cannot stat: " + errno_text(errno));
     if (!S_ISREG(st.st_mode)) throw invalid_input(name + ": not a regular file");
     size_ = static_cast<std::size_t>(st.st_size);
     if (size_ == 0) return;
@@ -94,8 +96,10 @@ class mapped_file {
   mapped_file(const mapped_file&) = delete;
   mapped_file& operator=(const mapped_file&) = delete;
   mapped_file(mapped_file&& o) noexcept
-      : map_(std::exchange(o.map_, nullptr)), buf_(std::move(o.buf_)),
-        data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+      : map_(std::exchange(o.map_, nullptr)),
+        buf_(std::move(o.buf_)),
+        data_(std::exchange(o.data_, nullptr)),
+        size_(std::exchange(o.size_, 0)) {}
   mapped_file& operator=(mapped_file&& o) noexcept {
     if (this != &o) {
       unmap();
@@ -123,41 +127,53 @@ class mapped_file {
   std::size_t size_ = 0;
 };
 
-/// Writes PATH.tmp (same directory) and renames it over PATH on commit(); if
-/// destroyed uncommitted, the temporary is removed and PATH is left untouched.
+/// Writes a new temporary PATH.tmp.PID.N in PATH's directory (created with O_EXCL, so no
+/// existing file is ever clobbered, and unique to this writer, so concurrent writers do not
+/// race) and renames it over PATH on commit(); if destroyed uncommitted, the temporary is
+/// removed and PATH is left untouched.
 class atomic_writer {
  public:
-  explicit atomic_writer(const std::filesystem::path& path)
-      : path_(path), tmp_(path.string() + ".tmp"), fd_(-1) {
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw invalid_input(tmp_ + ": cannot create: " + errno_text(errno));
+  explicit atomic_writer(const std::filesystem::path& path) : path_(path), fd_(-1) {
+    static std::atomic<unsigned long> counter{0};
+    const std::string base = path.string() + ".tmp." + std::to_string(::getpid()) + ".";
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      tmp_ = base + std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+      fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      if (fd_ >= 0 || errno != EEXIST) break;
+    }
+    if (fd_ < 0) {
+      const int e = errno;
+      const std::string tmp = std::exchange(tmp_, std::string());  // nothing to remove
+      throw invalid_input(path_.string() + ": cannot write (creating the temporary " + tmp + "): " +
+                          errno_text(e));
+    }
   }
   atomic_writer(const atomic_writer&) = delete;
   atomic_writer& operator=(const atomic_writer&) = delete;
   ~atomic_writer() {
     if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(tmp_.c_str());
+    if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
   }
 
   void write(const void* data, std::size_t n) {
-    if (!write_fully(fd_, static_cast<const unsigned char*>(data), n)) {
-      throw invalid_input(tmp_ + ": write failed: " + errno_text(errno));
-    }
+    if (!write_fully(fd_, static_cast<const unsigned char*>(data), n)) fail(errno, "write failed");
   }
 
   /// Flushes to disk and atomically replaces PATH.
   void commit() {
-    if (::fsync(fd_) != 0) throw invalid_input(tmp_ + ": fsync failed: " + errno_text(errno));
+    if (::fsync(fd_) != 0) fail(errno, "fsync failed");
     const int fd = std::exchange(fd_, -1);
-    if (::close(fd) != 0) throw invalid_input(tmp_ + ": close failed: " + errno_text(errno));
-    if (std::rename(tmp_.c_str(), path_.string().c_str()) != 0) {
-      throw invalid_input(path_.string() + ": cannot rename " + tmp_ + " into place: " +
-                          errno_text(errno));
-    }
+    if (::close(fd) != 0) fail(errno, "close failed");
+    if (std::rename(tmp_.c_str(), path_.string().c_str()) != 0)
+      fail(errno, "cannot rename the temporary into place");
     committed_ = true;
   }
 
  private:
+  [[noreturn]] void fail(int e, const char* what) const {
+    throw invalid_input(path_.string() + ": " + what + " (" + tmp_ + "): " + errno_text(e));
+  }
+
   std::filesystem::path path_;
   std::string tmp_;
   int fd_;

@@ -32,6 +32,16 @@ typename nn::workspace<B>::lease cpen_input(nn::workspace<B>& ws, variant v, nn:
   return y;
 }
 
+/// The smallest side that the test-time padding of v accepts: padding a side n to the next
+/// multiple of pad_multiple(v) mirrors it once at most, so reflect needs the padding < n
+/// (n > m/2) and symmetric ≤ n (n ≥ m/2); e.g. 5 for deblur, 4 for inpainting.
+inline std::size_t min_side(variant v) {
+  const std::size_t m = pad_multiple(v), strict = pad_mode_of(v) == nn::pad_mode::reflect ? 1 : 0;
+  std::size_t n = 1;
+  while (nn::round_up(n, m) - n + strict > n) ++n;
+  return n;
+}
+
 inline std::string describe(variant v, const config& c, stage s) {
   return diffbridge::detail::concat("DiffIR S", int(s), " ", name(v), " (dim ", c.dim,
                                     ", num_blocks [", c.num_blocks[0], ",", c.num_blocks[1], ",",
@@ -92,6 +102,11 @@ class stage2 {
     const std::size_t h = img.dims.h, w = img.dims.w, s = out_scale(v_), m = pad_multiple(v_);
     nn::require(img.dims.n == 1 && img.dims.c == 3 && h > 0 && w > 0, "restore",
                 "the image must be (1, 3, H, W), got " + nn::shape_str(img.dims));
+    const std::size_t lo = detail::min_side(v_);
+    nn::require(h >= lo && w >= lo, "restore",
+                diffbridge::detail::concat("the image is ", w, "x", h, "; this model (", name(v_),
+                                           ", padded to a multiple of ", m, ") needs at least ", lo,
+                                           "x", lo));
     nn::require_shape("restore", "output", out.dims, shape{1, 3, h * s, w * s});
     const std::size_t H = nn::round_up(h, m), W = nn::round_up(w, m);
     auto ip = ws.acquire(shape{1, 3, H, W});

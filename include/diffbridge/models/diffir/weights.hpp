@@ -2,7 +2,8 @@
 // every key the network reads must be present with its shape; every other key is an error,
 // except the duplicated `diffusion.model.*` / `diffusion.condition.*` copies (ignored) and the
 // 12 schedule buffers `diffusion.<name>` (checked, when present, against the schedule recomputed
-// from the config). All problems are reported together, by name, in one line.
+// from the config). All problems are reported together in one line: the count of each kind and
+// its first 8 names.
 #pragma once
 
 #include <cmath>
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "diffbridge/io/detail/text.hpp"
 #include "diffbridge/io/safetensors.hpp"
 #include "diffbridge/models/diffir/config.hpp"
 #include "diffbridge/models/diffir/ipr_diffusion.hpp"
@@ -123,12 +125,15 @@ inline bool is_duplicate(const std::string& n) {
   return n.rfind("diffusion.model.", 0) == 0 || n.rfind("diffusion.condition.", 0) == 0;
 }
 
-inline std::string join(const std::vector<std::string>& v) {
+/// The first `max` of v, made printable (names come from the file), joined by ", ", then
+/// "... and N more": a message stays one short line however many keys are wrong.
+inline std::string join(const std::vector<std::string>& v, std::size_t max = 8) {
   std::string s;
-  for (const auto& x : v) {
-    if (!s.empty()) s += ", ";
-    s += x;
+  for (std::size_t i = 0; i < v.size() && i < max; ++i) {
+    if (i) s += ", ";
+    s += io::detail::printable(v[i]);
   }
+  if (v.size() > max) s += diffbridge::detail::concat(", ... and ", v.size() - max, " more");
   return s;
 }
 
@@ -178,8 +183,9 @@ inline layout_diff compare(const io::safetensors_file& f, const layout& l, const
   return r;
 }
 
-/// Loads the tensors of layout l from f onto backend B; throws invalid_input listing every
-/// missing, unexpected and mis-shaped key (and disagreeing schedule buffer) in one line.
+/// Loads the tensors of layout l from f onto backend B; throws invalid_input giving, in one
+/// line, the number of missing, unexpected and mis-shaped keys (and disagreeing schedule
+/// buffers) and the first 8 names of each.
 template <class B>
 weight_set<B> load_weights(const io::safetensors_file& f, const layout& l, const ipr_ddpm* d,
                            const std::string& what) {

@@ -141,8 +141,10 @@ void pad_bottom_right(cview x, fview y, pad_mode m) {
           "pad", "cannot pad " + shape_str(x.dims) + " to " + shape_str(y.dims));
   const std::size_t lim = m == pad_mode::reflect ? 1 : 0;
   require(Hp - H + lim <= H && Wp - W + lim <= W, "pad",
-          diffbridge::detail::concat("padding ", shape_str(x.dims), " to ", Hp, "x", Wp,
-                                     " needs more than one mirror of the image"));
+          diffbridge::detail::concat("cannot pad ", shape_str(x.dims), " to ", Hp, "x", Wp, ": ",
+                                     m == pad_mode::reflect ? "reflect padding must be smaller than"
+                                                            : "symmetric padding must be at most",
+                                     " the image's height and width"));
   device::launch<B>(y.size(),
                     device::pad_fn{x.raw(), y.raw(), H, W, Hp, Wp, m == pad_mode::reflect});
 }
