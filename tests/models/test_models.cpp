@@ -194,3 +194,31 @@ TEST_CASE("models: JSON configs use the official keys and are validated", "[mode
                   invalid_parameter);
   CHECK_THROWS_AS(parse_variant("sr3"), invalid_parameter);
 }
+
+TEST_CASE("models: a level without blocks is refused when the config is validated", "[models]") {
+  config c = default_config(variant::deblur);
+  c.num_blocks = {0, 0, 0, 0}, c.num_refinement_blocks = 0;
+  CHECK_THROWS_WITH(validate(c), Catch::Contains("num_blocks"));
+}
+
+TEST_CASE("models: network() on images of two sizes in turn allocates nothing after each's first",
+          "[models]") {
+  // the workspace knows a model's pass by its input's shape: network() starts with the IPR
+  // vector, the same for every size, which made alternating sizes replay the wrong record
+  using B = std_backend;
+  const fixture fx("deblur_tiny");
+  const temp_file w = write_weights(fx);
+  const io::safetensors_file f(w.p);
+  const stage2<B> net(f, fx.v, fx.c);
+  nn::workspace<B> ws;
+  const host z = fx.get("z");
+  auto run = [&](std::size_t s) {
+    const host g = random_host({1, 3, s, s}, 40 + s, 0.0f, 1.0f);
+    host out = random_host({1, 3, s, s}, 50 + s);
+    net.network(ws, g.view(), z.view(), out.view());
+  };
+  run(24), run(16);
+  const std::size_t n = ws.allocations();
+  for (int i = 0; i < 3; ++i) run(24), run(16);
+  CHECK(ws.allocations() == n);
+}

@@ -92,6 +92,7 @@ inline std::size_t check_apply_args(cview qkv, cview attn, std::size_t heads, fv
   require(qkv.dims.n == 1 && qkv.dims.c % 3 == 0 && heads >= 1 && (qkv.dims.c / 3) % heads == 0,
           "channel_attention", "qkv " + shape_str(qkv.dims) + " does not split into heads");
   const std::size_t C = qkv.dims.c / 3, d = C / heads;
+  require_nonempty("channel_attention", "qkv", qkv.dims);
   require_shape("channel_attention", "attention maps", attn.dims, shape{heads, 1, d, d});
   require_shape("channel_attention", "output", out.dims, shape{1, C, qkv.dims.h, qkv.dims.w});
   require(proj.raw() == nullptr || proj.size() == C * C, "channel_attention",
@@ -122,7 +123,7 @@ void attention_apply(workspace<B>& ws, cview qkv, cview attn, std::size_t heads,
   const std::size_t items = fused ? tiles : heads * tiles;  // fused: all heads of a tile together
   parallel_for<B>(items, [=](std::size_t it) {
     const std::size_t t = fused ? it : it % tiles, p0 = t * nt, n = std::min(nt, N - p0);
-    float* a_out = fused ? tp + std::size_t(thread_index()) * C * nt : op + p0;
+    float* a_out = fused ? tp + std::size_t(thread_index<B>()) * C * nt : op + p0;
     const std::size_t lda_out = fused ? n : N;
     for (std::size_t j = fused ? 0 : it / tiles; j < (fused ? heads : it / tiles + 1); ++j) {
       gemm_args g;

@@ -86,6 +86,9 @@ void conv2d(workspace<B>& ws, cview x, cview w, fview y, const conv_options& o =
   require((k == 1 || k == 3) && w.dims.w == k, "conv2d", "kernel must be 1x1 or 3x3, got " + shape_str(w.dims));
   require(w.dims.c == Cin, "conv2d", "weight " + shape_str(w.dims) + " does not take input " + shape_str(x.dims));
   require_shape("conv2d", "output", y.dims, shape{x.dims.n, Cout, H, W});
+  require_nonempty("conv2d", "input", x.dims);
+  require_nonempty("conv2d", "output", y.dims);
+  require_disjoint("conv2d", x, y);
   require(o.bias.raw() == nullptr || o.bias.size() == Cout, "conv2d", "bias size differs from Cout");
   const std::size_t HW = H * W, K = Cin * k * k;
   const float* bias = o.bias.raw();
@@ -119,7 +122,7 @@ void conv2d(workspace<B>& ws, cview x, cview w, fview y, const conv_options& o =
       if (k == 1) {
         g.b = xb + q0, g.ldb = HW;
       } else {
-        float* c = colp + std::size_t(thread_index()) * K * nt;
+        float* c = colp + std::size_t(thread_index<B>()) * K * nt;
         detail::im2col3(xb, Cin, H, W, q0, q1, c);
         g.b = c, g.ldb = n;
       }

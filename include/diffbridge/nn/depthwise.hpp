@@ -53,6 +53,8 @@ void depthwise_conv3x3(cview x, cview w, fview y, cview bias = {}) {
   const std::size_t C = x.dims.c, H = x.dims.h, W = x.dims.w;
   require_shape("depthwise_conv3x3", "weight", w.dims, shape{C, 1, 3, 3});
   require_shape("depthwise_conv3x3", "output", y.dims, x.dims);
+  require_nonempty("depthwise_conv3x3", "input", x.dims);
+  require_disjoint("depthwise_conv3x3", x, y);
   require(bias.raw() == nullptr || bias.size() == C, "depthwise_conv3x3", "bias size differs from C");
   const std::size_t rb = detail::dw_rows(W), blocks = (H + rb - 1) / rb;
   const std::size_t planes = x.dims.n * C;
@@ -74,6 +76,8 @@ void depthwise_conv3x3_gelu_gate(workspace<B>& ws, cview x, cview w, fview y, cv
   require(C2 % 2 == 0, "depthwise_conv3x3_gelu_gate", "input channels must be even");
   require_shape("depthwise_conv3x3_gelu_gate", "weight", w.dims, shape{C2, 1, 3, 3});
   require_shape("depthwise_conv3x3_gelu_gate", "output", y.dims, shape{x.dims.n, F, H, W});
+  require_nonempty("depthwise_conv3x3_gelu_gate", "input", x.dims);
+  require_disjoint("depthwise_conv3x3_gelu_gate", x, y);
   require(bias.raw() == nullptr || bias.size() == C2, "depthwise_conv3x3_gelu_gate", "bias size differs from 2F");
   auto tmp = ws.acquire(shape{std::size_t(max_threads<B>()) + 1, 1, 1, W});  // per thread + a zero row
   const std::size_t rb = detail::dw_rows(W), blocks = (H + rb - 1) / rb;
@@ -84,7 +88,7 @@ void depthwise_conv3x3_gelu_gate(workspace<B>& ws, cview x, cview w, fview y, cv
     const std::size_t p = item / blocks, n = p / F, f = p % F, y0 = (item % blocks) * rb;
     const float* x1 = xp + (n * C2 + f) * H * W;
     const float* x2 = xp + (n * C2 + F + f) * H * W;
-    float* t = tp + std::size_t(thread_index()) * W;
+    float* t = tp + std::size_t(thread_index<B>()) * W;
     for (std::size_t r = y0; r < std::min(H, y0 + rb); ++r) {
       float* o = yp + (n * F + f) * H * W + r * W;
       detail::dw_plane_row(x1, H, W, wp + f * 9, bp ? bp[f] : 0.0f, r, zp, t);

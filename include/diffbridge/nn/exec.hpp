@@ -54,13 +54,15 @@ int max_threads() {
   return 1;
 }
 
-/// Index of the calling thread inside parallel_for (0 outside).
-inline int thread_index() {
+/// Index of the calling thread inside parallel_for<B>, in [0, max_threads<B>()) (0 outside).
+/// The std backend opens no region: its items run on the caller's thread, which may be a thread
+/// of the caller's own OpenMP team, so its index is 0, not omp_get_thread_num().
+template <class B>
+int thread_index() {
 #if defined(_OPENMP)
-  return omp_get_thread_num();
-#else
-  return 0;
+  if constexpr (!std::is_same_v<B, std_backend> && is_host_backend<B>) return omp_get_thread_num();
 #endif
+  return 0;
 }
 
 }  // namespace diffbridge::nn

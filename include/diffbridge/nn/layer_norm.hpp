@@ -22,18 +22,24 @@ namespace detail {
 inline void layer_norm_tile(const float* x, std::size_t xs, std::size_t m, std::size_t C, const ln_params& p,
                             float* y, std::size_t ys) {
   constexpr std::size_t T = 64;
+  // statistics in double (as the device paths): a float sum of C values loses C·ε·|μ|, which is
+  // 10x the inherent ε·|μ| once |μ| ≫ σ; μ rounded to float then makes x − μ exact near μ
+  double sum[T], ss[T];
   float mu[T], r[T];
-  std::fill_n(mu, m, 0.0f);
-  std::fill_n(r, m, 0.0f);
+  std::fill_n(sum, m, 0.0);
+  std::fill_n(ss, m, 0.0);
   for (std::size_t c = 0; c < C; ++c)
-    for (std::size_t i = 0; i < m; ++i) mu[i] += x[c * xs + i];
-  for (std::size_t i = 0; i < m; ++i) mu[i] /= float(C);
+    for (std::size_t i = 0; i < m; ++i) sum[i] += x[c * xs + i];
+  for (std::size_t i = 0; i < m; ++i) sum[i] /= double(C);
   for (std::size_t c = 0; c < C; ++c)
     for (std::size_t i = 0; i < m; ++i) {
-      const float d = x[c * xs + i] - mu[i];
-      r[i] += d * d;
+      const double d = x[c * xs + i] - sum[i];
+      ss[i] += d * d;
     }
-  for (std::size_t i = 0; i < m; ++i) r[i] = 1.0f / std::sqrt(r[i] / float(C) + layer_norm_eps);
+  for (std::size_t i = 0; i < m; ++i) {
+    mu[i] = float(sum[i]);
+    r[i] = float(1.0 / std::sqrt(ss[i] / double(C) + double(layer_norm_eps)));
+  }
   for (std::size_t c = 0; c < C; ++c) {
     const float w = p.weight[c], b = p.bias ? p.bias[c] : 0.0f, a1 = p.k1 ? p.k1[c] : 1.0f, a2 = p.k2 ? p.k2[c] : 0.0f;
     const float* xc = x + c * xs;

@@ -67,7 +67,7 @@ void ln_conv1x1_rows(workspace<B>& ws, fview x, const ln_params& ln, cview w, cv
   // phase 1: the halo rows of every range, from the unmodified x
   parallel_for<B>(P, [=](std::size_t p) {
     const auto [Y0, Y1] = range(p);
-    const std::size_t t = std::size_t(thread_index());
+    const std::size_t t = std::size_t(thread_index<B>());
     if (Y0 > 0) compute(Y0 - 1, Y0, hp + (p * 2) * M * W, W, t);
     if (Y1 < H) compute(Y1, Y1 + 1, hp + (p * 2 + 1) * M * W, W, t);
   });
@@ -75,7 +75,7 @@ void ln_conv1x1_rows(workspace<B>& ws, fview x, const ln_params& ln, cview w, cv
   const std::size_t S = R + 2;
   parallel_for<B>(P, [&, rp, hp, zp](std::size_t p) {
     const auto [Y0, Y1] = range(p);
-    const std::size_t t = std::size_t(thread_index());
+    const std::size_t t = std::size_t(thread_index<B>());
     float* rg = rp + t * M * ldr;
     auto put_halo = [&](std::size_t which, std::size_t r) {
       for (std::size_t c = 0; c < M; ++c)

@@ -41,12 +41,32 @@ struct block_weights {
   gdfn_weights ffn;
 };
 
+/// MDTA's weight shapes at width C (the model loader checks them too; direct users of the layers
+/// get the same one-line error on every backend, not a read past a weight's end).
+inline void check_mdta_weights(const mdta_weights& w, std::size_t C) {
+  require(w.heads >= 1 && C % w.heads == 0, "mdta",
+          diffbridge::detail::concat(C, " channels do not split into ", w.heads, " heads"));
+  require_shape("mdta", "qkv weight", w.qkv.dims, shape{3 * C, C, 1, 1});
+  require_shape("mdta", "qkv_dwconv weight", w.qkv_dw.dims, shape{3 * C, 1, 3, 3});
+  if (w.proj.raw()) require_shape("mdta", "project_out weight", w.proj.dims, shape{C, C, 1, 1});
+}
+
+/// GDFN's weight shapes at width C (hidden width F from project_in: 2F outputs).
+inline std::size_t check_gdfn_weights(const gdfn_weights& w, std::size_t C) {
+  const std::size_t F2 = w.project_in.dims.n;
+  require(F2 > 0 && F2 % 2 == 0, "gdfn", "project_in must have an even number (> 0) of outputs");
+  require_shape("gdfn", "project_in weight", w.project_in.dims, shape{F2, C, 1, 1});
+  require_shape("gdfn", "dwconv weight", w.dwconv.dims, shape{F2, 1, 3, 3});
+  require_shape("gdfn", "project_out weight", w.project_out.dims, shape{C, F2 / 2, 1, 1});
+  return F2 / 2;
+}
+
 /// out (+)= MDTA core on the already modulated t (1, C, H, W); project_out is fused into the
 /// attention's output tiles.
 template <class B>
 void mdta_core(workspace<B>& ws, cview t, const mdta_weights& w, fview out, bool accumulate) {
   const shape s = t.dims;
-  require(w.heads >= 1 && s.c % w.heads == 0, "mdta", diffbridge::detail::concat(s.c, " channels do not split into ", w.heads, " heads"));
+  check_mdta_weights(w, s.c);
   auto a = ws.acquire(shape{1, 3 * s.c, s.h, s.w});
   conv2d<B>(ws, t, w.qkv, a, {w.qkv_bias});
   auto b = ws.acquire(shape{1, 3 * s.c, s.h, s.w});
@@ -63,9 +83,9 @@ void mdta_core(workspace<B>& ws, cview t, const mdta_weights& w, fview out, bool
 template <class B>
 void gdfn_core(workspace<B>& ws, cview t, const gdfn_weights& w, fview out, bool accumulate) {
   const shape s = t.dims;
-  const std::size_t F2 = w.project_in.dims.n, F = F2 / 2, C = w.project_out.dims.n, H = s.h, W = s.w, N = H * W;
-  require(F2 % 2 == 0 && w.project_out.dims.c == F, "gdfn", "project_in / project_out widths do not match");
-  require_shape("gdfn", "dwconv weight", w.dwconv.dims, shape{F2, 1, 3, 3});
+  require_nonempty("gdfn", "input", s);
+  const std::size_t C = w.project_out.dims.n, F = check_gdfn_weights(w, s.c), F2 = 2 * F, H = s.h,
+                    W = s.w, N = H * W;
   require_shape("gdfn", "output", out.dims, shape{1, C, H, W});
   auto h = ws.acquire(shape{1, F2, H, W});
   conv2d<B>(ws, t, w.project_in, h, {w.project_in_bias});
@@ -79,7 +99,7 @@ void gdfn_core(workspace<B>& ws, cview t, const gdfn_weights& w, fview out, bool
   float* op = out.raw();
   parallel_for<B>(bands, [=](std::size_t band) {
     const std::size_t y0 = band * R, rows = std::min(R, H - y0), n = rows * W;
-    float* g = sp + std::size_t(thread_index()) * (F + 1) * R * W;
+    float* g = sp + std::size_t(thread_index<B>()) * (F + 1) * R * W;
     float* row = g + F * n;
     for (std::size_t f = 0; f < F; ++f) {
       for (std::size_t r = 0; r < rows; ++r) {
@@ -133,8 +153,7 @@ inline std::size_t band_rows(std::size_t W) { return std::max<std::size_t>(1, 51
 template <class B>
 void mdta_residual(workspace<B>& ws, fview x, const ln_params& ln, const mdta_weights& w) {
   const std::size_t C = x.dims.c, H = x.dims.h, W = x.dims.w, N = H * W;
-  require(w.heads >= 1 && C % w.heads == 0, "mdta", diffbridge::detail::concat(C, " channels do not split into ", w.heads, " heads"));
-  require_shape("mdta", "qkv_dwconv weight", w.qkv_dw.dims, shape{3 * C, 1, 3, 3});
+  check_mdta_weights(w, C);
   auto b = ws.acquire(shape{1, 3 * C, H, W});
   float* bp = b.data();
   const float *k = w.qkv_dw.raw(), *kb = w.qkv_dw_bias.raw();
@@ -155,10 +174,7 @@ void mdta_residual(workspace<B>& ws, fview x, const ln_params& ln, const mdta_we
 template <class B>
 void gdfn_residual(workspace<B>& ws, fview x, const ln_params& ln, const gdfn_weights& w) {
   const std::size_t C = x.dims.c, H = x.dims.h, W = x.dims.w, N = H * W;
-  const std::size_t F2 = w.project_in.dims.n, F = F2 / 2;
-  require(F2 % 2 == 0 && w.project_out.dims.c == F && w.project_out.dims.n == C, "gdfn",
-          "project_in / project_out widths do not match");
-  require_shape("gdfn", "dwconv weight", w.dwconv.dims, shape{F2, 1, 3, 3});
+  const std::size_t F = check_gdfn_weights(w, C);
   const std::size_t R = band_rows(W), T = std::size_t(max_threads<B>());
   auto scratch = ws.acquire(shape{T, 1, F + 1, R * W});  // per thread: the gate band and one row
   float *sp = scratch.data(), *xp = x.raw();
@@ -192,6 +208,7 @@ template <class B>
 void transformer_block(workspace<B>& ws, fview x, const block_weights& w, const block_modulation& m) {
   const std::size_t C = x.dims.c;
   require(x.dims.n == 1, "transformer_block", "batch 1 only");
+  require_nonempty("transformer_block", "input", x.dims);
   require(m.attn.size() == 2 * C && m.ffn.size() == 2 * C, "transformer_block", "modulation vectors must hold 2C values");
   require(w.norm1_w.size() == C && w.norm2_w.size() == C, "transformer_block", "norm weights must hold C values");
   mdta_residual<B>(ws, x, ln_params{w.norm1_w.raw(), w.norm1_b.raw(), m.attn.raw(), m.attn.raw() + C}, w.attn);

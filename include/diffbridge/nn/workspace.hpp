@@ -1,7 +1,8 @@
 // A caching pool of activation buffers on backend B. Operators and models take their
 // temporaries from it as leases (RAII). Within a pass (pass(): the models open one per forward
 // call) the pool records each request, the memory that served it and when it came back. A pass
-// is known by its first request's shape: the next pass that starts alike replays the record
+// is known by its first request's shape, or by the key given to pass(key) (the models give
+// their input's shape): the next pass that starts alike replays the record
 // while its requests repeat it, so a pass that repeats an earlier one (same sizes, same order of
 // acquire and release, nothing else on loan) allocates nothing — allocations() stays put, which
 // the tests check — also when passes of a few kinds alternate (images of two sizes). A pass that
@@ -62,7 +63,8 @@ class workspace {
 
   /// What passes of one kind (their first request's shape) requested, and their arena.
   struct record {
-    shape first;
+    shape first;         ///< the pass's key, or its first request's shape
+    bool keyed = false;  ///< first is a key given to pass()
     std::vector<step> steps;
     typename B::template tensor<float> arena{};
     std::size_t arena_floats = 0, on_loan = 0, last_pass = 0;
@@ -110,10 +112,12 @@ class workspace {
   /// outermost.
   class pass_scope {
    public:
-    explicit pass_scope(workspace& w) noexcept : w_(&w), unwinding_(std::uncaught_exceptions()) {
+    pass_scope(workspace& w, const shape* key) noexcept
+        : w_(&w), unwinding_(std::uncaught_exceptions()) {
       if (w_->depth_++ == 0)
         w_->cur_ = nullptr, w_->cursor_ = 0, w_->clock_ = 0, w_->fresh_ = false,
-        w_->recording_ = true, ++w_->passes_;
+        w_->recording_ = true, ++w_->passes_, w_->keyed_ = key != nullptr,
+        w_->key_ = key ? *key : shape{};
     }
     pass_scope(const pass_scope&) = delete;
     pass_scope& operator=(const pass_scope&) = delete;
@@ -137,7 +141,12 @@ class workspace {
   /// pass itself added, so without the record a second pass could choose differently and miss.
   /// A pass with a request not served so is laid out in an arena when it closes (its buffers
   /// freed: capture a CUDA graph only in a pass that repeats an earlier one).
-  [[nodiscard]] pass_scope pass() noexcept { return pass_scope(*this); }
+  [[nodiscard]] pass_scope pass() noexcept { return pass_scope(*this, nullptr); }
+
+  /// A pass known by `key` (the models give their input's shape) rather than by its first
+  /// request's shape: passes whose first request is the same for every input size (the IPR
+  /// vector) still keep a record per size, so alternating sizes allocate nothing.
+  [[nodiscard]] pass_scope pass(const shape& key) noexcept { return pass_scope(*this, &key); }
 
   /// A buffer of shape s (contents unspecified). In a pass, the memory that served this request
   /// in the last pass of its kind if the request is the same and that memory is free; otherwise
@@ -146,7 +155,8 @@ class workspace {
   /// nothing: each request finds its memory free, as it was then (the same leases out).
   lease acquire(shape s) {
     const std::size_t n = s.numel() == 0 ? 1 : s.numel();
-    if (depth_ > 0 && cursor_ == 0 && recording_) cur_ = nullptr, cur_ = record_for(s);
+    if (depth_ > 0 && cursor_ == 0 && recording_)
+      cur_ = nullptr, cur_ = keyed_ ? record_for(key_, true) : record_for(s, false);
     slot* chosen = nullptr;
     if (cur_ && cursor_ < cur_->steps.size() && cur_->steps[cursor_].n == n &&
         free_for(*cur_->steps[cursor_].s, n))
@@ -210,9 +220,9 @@ class workspace {
   /// The record of passes starting with a request of shape s: the one kept, else a new one (the
   /// least recently used record with nothing on loan gives way when kinds_kept are kept), else
   /// none (the pass is not recorded).
-  record* record_for(shape s) {
+  record* record_for(shape s, bool keyed) {
     for (auto& r : records_)
-      if (r->first == s) return r->last_pass = passes_, r.get();
+      if (r->first == s && r->keyed == keyed) return r->last_pass = passes_, r.get();
     if (records_.size() >= kinds_kept_) {
       auto victim = records_.end();
       for (auto it = records_.begin(); it != records_.end(); ++it)
@@ -224,7 +234,7 @@ class workspace {
       records_.erase(victim);
     }
     auto& r = records_.emplace_back(std::make_unique<record>());
-    r->first = s, r->last_pass = passes_;
+    r->first = s, r->keyed = keyed, r->last_pass = passes_;
     return r.get();
   }
 
@@ -348,6 +358,8 @@ class workspace {
   std::size_t cursor_ = 0, depth_ = 0, clock_ = 0, passes_ = 0;
   bool fresh_ = false;      ///< a request of this pass was not served from its record
   bool recording_ = false;  ///< the pass is recorded (until a trim())
+  bool keyed_ = false;      ///< the pass in progress is known by key_, not its first request
+  shape key_{};
   std::size_t allocations_ = 0, bytes_ = 0, live_ = 0, peak_live_ = 0;
 };
 

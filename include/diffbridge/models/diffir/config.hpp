@@ -111,7 +111,9 @@ inline void validate(const config& c) {
     const std::size_t C = c.dim << l;
     require_parameter(c.heads[l] >= 1 && C % c.heads[l] == 0, "heads", c.heads[l],
                       diffbridge::detail::concat("a divisor of the level width ", C).c_str());
-    require_parameter(c.num_blocks[l] <= 1000, "num_blocks", c.num_blocks[l], "<= 1000");
+    require_parameter(c.num_blocks[l] >= 1 && c.num_blocks[l] <= 1000, "num_blocks",
+                      c.num_blocks[l],
+                      "in [1, 1000] (every level has blocks in the released configs)");
   }
   require_parameter(c.dim % 2 == 0, "dim", c.dim, "even (Downsample halves it)");
   require_parameter((2 * c.dim) % c.heads[0] == 0, "heads[0]", c.heads[0], "a divisor of 2·dim (decoder level 1)");

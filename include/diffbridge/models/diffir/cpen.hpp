@@ -43,7 +43,7 @@ class cpen {
 
   /// out (1, 256, 1, 1) = CPEN(x), x (1, Cin, h, w).
   void forward(nn::workspace<B>& ws, nn::cview x, nn::fview out) const {
-    const auto pass = ws.pass();  // repeated calls replay the pool's choices
+    const auto pass = ws.pass(x.dims);  // repeated calls replay the pool's choices
     using nn::activation;
     require_shape_in(x);
     const std::size_t h = x.dims.h, w = x.dims.w;

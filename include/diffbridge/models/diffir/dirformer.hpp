@@ -74,7 +74,7 @@ class dirformer {
   /// H, W multiples of 8·g_unshuffle; out: (1, 3, H·s, W·s) with s = out_scale.
   void forward(nn::workspace<B>& ws, nn::cview inp, nn::cview z, nn::fview out,
                const trace_fn& tr = {}) const {
-    const auto pass = ws.pass();  // repeated calls replay the pool's choices
+    const auto pass = ws.pass(inp.dims);  // repeated calls replay the pool's choices
     const std::size_t u = g_unshuffle(v_), cin = v_ == variant::inpaint ? 4 : 3;
     nn::require(
         inp.dims.n == 1 && inp.dims.c == cin, "dirformer",

@@ -72,7 +72,7 @@ class stage2 {
 
   /// c (1, 256, 1, 1) and the IPR from z_T for the network input g (spec §6 steps 1–4).
   void ipr(nn::workspace<B>& ws, nn::cview g, nn::cview z_T, nn::fview c, nn::fview z) const {
-    const auto pass = ws.pass();  // repeated calls replay the pool's choices
+    const auto pass = ws.pass(g.dims);  // repeated calls replay the pool's choices
     nn::require(z_T.size() == ipr_width, "stage2", "the IPR noise must hold 256 values");
     {
       auto ci = detail::cpen_input<B>(ws, v_, g);
@@ -86,7 +86,7 @@ class stage2 {
   /// out = the network on g, whose H and W the DIRformer takes (spec §6).
   void network(nn::workspace<B>& ws, nn::cview g, nn::cview z_T, nn::fview out,
                const trace_fn& tr = {}) const {
-    const auto pass = ws.pass();  // repeated calls replay the pool's choices
+    const auto pass = ws.pass(g.dims);  // repeated calls replay the pool's choices
     auto c = ws.acquire(shape{1, ipr_width, 1, 1});
     auto z = ws.acquire(shape{1, ipr_width, 1, 1});
     ipr(ws, g, z_T, c, z);
@@ -155,7 +155,7 @@ class stage1 {
   /// out = G(g, CPEN_S1(cat[adaptor(g), PU4(gt)])); gt is the HR image (SR: g·s).
   void forward(nn::workspace<B>& ws, nn::cview g, nn::cview gt, nn::fview out,
                const trace_fn& tr = {}) const {
-    const auto pass = ws.pass();  // repeated calls replay the pool's choices
+    const auto pass = ws.pass(g.dims);  // repeated calls replay the pool's choices
     auto a = detail::cpen_input<B>(ws, v_, g);
     nn::require(gt.dims.n == 1 && gt.dims.c == 3 && gt.dims.h == a.dims().h * 4 &&
                     gt.dims.w == a.dims().w * 4,

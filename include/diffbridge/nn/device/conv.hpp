@@ -197,7 +197,9 @@ void conv2d(workspace<B>& ws, cview x, cview w, fview y, const conv_options& o =
   require(w.dims.c == Cin, "conv2d",
           "weight " + shape_str(w.dims) + " does not take input " + shape_str(x.dims));
   require_shape("conv2d", "output", y.dims, shape{x.dims.n, Cout, H, W});
-  require(Cin > 0 && H > 0 && W > 0, "conv2d", "empty input " + shape_str(x.dims));
+  require_nonempty("conv2d", "input", x.dims);
+  require_nonempty("conv2d", "output", y.dims);
+  require_disjoint("conv2d", x, y);
   require(o.bias.raw() == nullptr || o.bias.size() == Cout, "conv2d",
           "bias size differs from Cout");
   for (std::size_t b = 0; b < x.dims.n; ++b)
@@ -212,6 +214,8 @@ void depthwise_conv3x3(cview x, cview w, fview y, cview bias = {}) {
   const std::size_t C = x.dims.c;
   require_shape("depthwise_conv3x3", "weight", w.dims, shape{C, 1, 3, 3});
   require_shape("depthwise_conv3x3", "output", y.dims, x.dims);
+  require_nonempty("depthwise_conv3x3", "input", x.dims);
+  require_disjoint("depthwise_conv3x3", x, y);
   require(bias.raw() == nullptr || bias.size() == C, "depthwise_conv3x3",
           "bias size differs from C");
   require(y.size() < (std::size_t(1) << 32), "depthwise_conv3x3",
@@ -229,6 +233,8 @@ void depthwise_conv3x3_gelu_gate(workspace<B>&, cview x, cview w, fview y, cview
   require(C2 % 2 == 0, "depthwise_conv3x3_gelu_gate", "input channels must be even");
   require_shape("depthwise_conv3x3_gelu_gate", "weight", w.dims, shape{C2, 1, 3, 3});
   require_shape("depthwise_conv3x3_gelu_gate", "output", y.dims, shape{x.dims.n, F, H, W});
+  require_nonempty("depthwise_conv3x3_gelu_gate", "input", x.dims);
+  require_disjoint("depthwise_conv3x3_gelu_gate", x, y);
   require(bias.raw() == nullptr || bias.size() == C2, "depthwise_conv3x3_gelu_gate",
           "bias size differs from 2F");
   require(x.size() < (std::size_t(1) << 32), "depthwise_conv3x3_gelu_gate",

@@ -23,10 +23,8 @@ template <class B>
 requires device_backend<B>
 void gdfn_core(workspace<B>& ws, cview t, const gdfn_weights& w, fview out, bool accumulate) {
   const shape s = t.dims;
-  const std::size_t F2 = w.project_in.dims.n, F = F2 / 2, C = w.project_out.dims.n;
-  require(F2 % 2 == 0 && w.project_out.dims.c == F, "gdfn",
-          "project_in / project_out widths do not match");
-  require_shape("gdfn", "dwconv weight", w.dwconv.dims, shape{F2, 1, 3, 3});
+  require_nonempty("gdfn", "input", s);
+  const std::size_t C = w.project_out.dims.n, F = check_gdfn_weights(w, s.c), F2 = 2 * F;
   require_shape("gdfn", "output", out.dims, shape{1, C, s.h, s.w});
   auto h = ws.acquire(shape{1, F2, s.h, s.w});
   conv2d<B>(ws, t, w.project_in, h, {w.project_in_bias});
@@ -42,9 +40,8 @@ requires device_backend<B>
 void mdta_residual(workspace<B>& ws, fview x, const ln_params& ln, const mdta_weights& w) {
   const std::size_t C = x.dims.c, H = x.dims.h, W = x.dims.w;
   require(x.dims.n == 1, "mdta", "batch 1 only");
-  require(w.heads >= 1 && C % w.heads == 0, "mdta",
-          diffbridge::detail::concat(C, " channels do not split into ", w.heads, " heads"));
-  require_shape("mdta", "qkv_dwconv weight", w.qkv_dw.dims, shape{3 * C, 1, 3, 3});
+  require_nonempty("mdta", "input", x.dims);
+  check_mdta_weights(w, C);
   auto t = ws.acquire(x.dims);
   device::layer_norm_raw<B>(ws, x.raw(), t.data(), x.dims, ln);
   auto a = ws.acquire(shape{1, 3 * C, H, W});
