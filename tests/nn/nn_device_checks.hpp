@@ -475,29 +475,40 @@ void check_errors() {
                     Catch::Contains("overlaps"));
   CHECK_THROWS_WITH(nn::depthwise_conv3x3<D>(x4.cview(), dw4.cview(), x4.view()),
                     Catch::Contains("overlaps"));
-  // a block's weights of the wrong shape: the same error as the host (a 3x3 project_out ran as
-  // a 3x3 convolution here and as a 1x1 on the host)
-  const std::size_t C = 4, F = 6;
-  dev<D> norm(random_host({C, 1, 1, 1}, 20)), temp(random_host({1, 1, 1, 1}, 21, 0.5f, 1.5f)),
-      qkv(random_host({3 * C, C, 1, 1}, 22)), qkv3(random_host({3 * C, C, 3, 3}, 22)),
-      qdw(random_host({3 * C, 1, 3, 3}, 23)), proj(random_host({C, C, 1, 1}, 24)),
-      pin(random_host({2 * F, C, 1, 1}, 25)), fdw(random_host({2 * F, 1, 3, 3}, 26)),
-      pout(random_host({C, F, 1, 1}, 27)), pout3(random_host({C, F, 3, 3}, 27)),
-      mod(random_host({1, 2 * C, 1, 1}, 28)), xb(random_host({1, C, 5, 6}, 29));
-  nn::block_weights bw;
-  bw.norm1_w = bw.norm2_w = norm.cview();
-  bw.attn.heads = 1, bw.attn.temperature = temp.cview(), bw.attn.qkv = qkv.cview();
-  bw.attn.qkv_dw = qdw.cview(), bw.attn.proj = proj.cview();
-  bw.ffn.project_in = pin.cview(), bw.ffn.dwconv = fdw.cview(), bw.ffn.project_out = pout.cview();
-  const nn::block_modulation m{mod.cview(), mod.cview()};
-  CHECK_NOTHROW(nn::transformer_block<D>(ws, xb.view(), bw, m));
-  auto bad = bw;
-  bad.attn.qkv = qkv3.cview();
-  CHECK_THROWS_WITH(nn::transformer_block<D>(ws, xb.view(), bad, m), Catch::Contains("qkv weight"));
-  bad = bw;
-  bad.ffn.project_out = pout3.cview();
-  CHECK_THROWS_WITH(nn::transformer_block<D>(ws, xb.view(), bad, m),
-                    Catch::Contains("project_out weight"));
+  // a block's weights of the wrong shape: the same error on the device and the host (a 3x3
+  // project_out ran as a 3x3 convolution here and as a 1x1 on the host; a (2C, C) qkv read past
+  // its end on std)
+  auto block_shape_errors = [&](auto be) {
+    using BB = decltype(be);
+    nn::workspace<BB> wsb;
+    const std::size_t C = 4, F = 6;
+    dev<BB> norm(random_host({C, 1, 1, 1}, 20)), temp(random_host({1, 1, 1, 1}, 21, 0.5f, 1.5f)),
+        qkv(random_host({3 * C, C, 1, 1}, 22)), qkv2(random_host({2 * C, C, 1, 1}, 22)),
+        qkv3(random_host({3 * C, C, 3, 3}, 22)), qdw(random_host({3 * C, 1, 3, 3}, 23)),
+        proj(random_host({C, C, 1, 1}, 24)), pin(random_host({2 * F, C, 1, 1}, 25)),
+        fdw(random_host({2 * F, 1, 3, 3}, 26)), pout(random_host({C, F, 1, 1}, 27)),
+        pout3(random_host({C, F, 3, 3}, 27)), mod(random_host({1, 2 * C, 1, 1}, 28)),
+        xb(random_host({1, C, 5, 6}, 29));
+    nn::block_weights bw;
+    bw.norm1_w = bw.norm2_w = norm.cview();
+    bw.attn.heads = 1, bw.attn.temperature = temp.cview(), bw.attn.qkv = qkv.cview();
+    bw.attn.qkv_dw = qdw.cview(), bw.attn.proj = proj.cview();
+    bw.ffn.project_in = pin.cview(), bw.ffn.dwconv = fdw.cview(), bw.ffn.project_out = pout.cview();
+    const nn::block_modulation m{mod.cview(), mod.cview()};
+    CHECK_NOTHROW(nn::transformer_block<BB>(wsb, xb.view(), bw, m));
+    for (const nn::cview q : {qkv2.cview(), qkv3.cview()}) {
+      auto bad = bw;
+      bad.attn.qkv = q;
+      CHECK_THROWS_WITH(nn::transformer_block<BB>(wsb, xb.view(), bad, m),
+                        Catch::Contains("qkv weight"));
+    }
+    auto bad = bw;
+    bad.ffn.project_out = pout3.cview();
+    CHECK_THROWS_WITH(nn::transformer_block<BB>(wsb, xb.view(), bad, m),
+                      Catch::Contains("project_out weight"));
+  };
+  block_shape_errors(D{});
+  block_shape_errors(std_backend{});
 }
 
 }  // namespace nndev
