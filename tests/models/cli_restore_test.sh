@@ -62,6 +62,9 @@ restore_error "default config for tiny weights" "mis-shaped" --model deblur --we
 echo "not an image" >"$tmp/text.png"
 restore_error "unreadable image" "not a PNG or JPEG" "${d[@]}" --input "$tmp/text.png" --output "$tmp/out.png"
 restore_error "transparent png" "transparent" "${d[@]}" --input "$tmp/rgba.png" --output "$tmp/out.png"
+"$tool" image "$tmp/tiny.png" 4 3 3
+restore_error "image below the model's minimum" "tiny.png: the image is 4x3; this model needs at least 5x5" \
+  "${d[@]}" --input "$tmp/tiny.png" --output "$tmp/out.png"
 restore_error "mask size mismatch" "does not match the image size" --model inpaint \
   --weights "$tmp/inpaint_tiny.safetensors" --config "$tmp/inpaint_tiny.json" --input "$tmp/rgb.png" \
   --mask "$tmp/grey12.png" --output "$tmp/out.png"
