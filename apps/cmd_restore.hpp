@@ -259,8 +259,9 @@ inline int cmd_restore(int argc, char** argv) {
 
   const planar in = read_input(input);
   if (const std::size_t lo = dfr::detail::min_side(v); in.s.h < lo || in.s.w < lo)
-    throw invalid_input(diffbridge::detail::concat(input.string(), ": the image is ", in.s.w, "x", in.s.h,
-                                                   "; this model needs at least ", lo, "x", lo));
+    throw invalid_input(diffbridge::detail::concat(input.string(), ": the image is ", in.s.w, "x",
+                                                   in.s.h, "; this model needs at least ", lo, "x",
+                                                   lo));
   planar mask;
   if (v == dfr::variant::inpaint) {
     if (!a.has("--mask")) throw invalid_parameter("--mask is required for --model inpaint");
