@@ -34,33 +34,28 @@ using eigen_map = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 template <class T>
 using eigen_cmap = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
 
-/// out = k·x + p·x̂0 + q·y + w·(π ⊙ z), the same association as kernels::step_value.
+/// out = k·x + p·x̂0 + q·y + w·(π ⊙ z): kernels::step_value element by element over the Eigen
+/// maps. (An Eigen expression of the same association was 1 ulp off the other backends in
+/// builds that contract a·b + c into fmas, -march=native: the compiler fused its packet
+/// products and sums elsewhere than in the scalar formula.)
 template <modulation M, class T, class X, class X0, class Y, class Z, class O>
 void eigen_step(const kernels::step_scalars<T>& s, const X& x, const X0& x0, const Y& y, const Z& z,
                 O&& out) {
-  if constexpr (M == modulation::zero) {
-    out = s.k * x + s.p * x0 + s.q * y;
-  } else if constexpr (M == modulation::one) {
-    out = s.k * x + s.p * x0 + s.q * y + s.w * z;
-  } else if constexpr (M == modulation::residual) {
-    out = s.k * x + s.p * x0 + s.q * y + s.w * ((x0 - y) * z);
-  } else {
-    out = s.k * x + s.p * x0 + s.q * y + s.w * ((x0 - y).abs() * z);
+  for (Eigen::Index i = 0, n = out.size(); i < n; ++i) {
+    T zi = T(0);
+    if constexpr (M != modulation::zero) zi = T(z(i));
+    out(i) = kernels::step_value<M>(s, T(x(i)), T(x0(i)), T(y(i)), zi);
   }
 }
 
-/// out = a·x0 + b·y + c·(π ⊙ ε), the same association as kernels::marginal_value.
+/// out = a·x0 + b·y + c·(π ⊙ ε): kernels::marginal_value element by element (as eigen_step).
 template <modulation M, class T, class X0, class Y, class E, class O>
 void eigen_marginal(const kernels::marginal_scalars<T>& s, const X0& x0, const Y& y, const E& eps,
                     O&& out) {
-  if constexpr (M == modulation::zero) {
-    out = s.a * x0 + s.b * y;
-  } else if constexpr (M == modulation::one) {
-    out = s.a * x0 + s.b * y + s.c * eps;
-  } else if constexpr (M == modulation::residual) {
-    out = s.a * x0 + s.b * y + s.c * ((x0 - y) * eps);
-  } else {
-    out = s.a * x0 + s.b * y + s.c * ((x0 - y).abs() * eps);
+  for (Eigen::Index i = 0, n = out.size(); i < n; ++i) {
+    T ei = T(0);
+    if constexpr (M != modulation::zero) ei = T(eps(i));
+    out(i) = kernels::marginal_value<M>(s, T(x0(i)), T(y(i)), ei);
   }
 }
 

@@ -52,25 +52,48 @@ constexpr marginal_scalars<T> to_scalars(const marginal_coeffs<double>& c) noexc
   return {static_cast<T>(c.c_x0), static_cast<T>(c.c_y), static_cast<T>(c.std)};
 }
 
+/// a·b and a + b, never contracted into an fma on the device (CUDA's _rn intrinsics, as the
+/// Philox normals): a device run gives the bits of a host build without FMA contraction. On the
+/// host every backend evaluates these same functions, so the backends of one build agree bit for
+/// bit whatever the compiler contracts (docs/backends.md).
+template <class T>
+DIFFBRIDGE_HD inline T mul(T a, T b) noexcept {
+#if defined(__CUDA_ARCH__)
+  if constexpr (std::is_same_v<T, float>) return __fmul_rn(a, b);
+  else return __dmul_rn(a, b);
+#else
+  return a * b;
+#endif
+}
+template <class T>
+DIFFBRIDGE_HD inline T add(T a, T b) noexcept {
+#if defined(__CUDA_ARCH__)
+  if constexpr (std::is_same_v<T, float>) return __fadd_rn(a, b);
+  else return __dadd_rn(a, b);
+#else
+  return a + b;
+#endif
+}
+
 /// One element of the step, evaluated as ((k·x + p·x̂0) + q·y) + w·(π·z).
 template <modulation M, class T>
 DIFFBRIDGE_HD inline T step_value(const step_scalars<T>& s, T x, T x0, T y, T z) noexcept {
-  const T det = s.k * x + s.p * x0 + s.q * y;
+  const T det = add(add(mul(s.k, x), mul(s.p, x0)), mul(s.q, y));
   if constexpr (M == modulation::zero) {
     return det;
   } else {
-    return det + s.w * (modulation_value<M>(x0, y) * z);
+    return add(det, mul(s.w, mul(modulation_value<M>(x0, y), z)));
   }
 }
 
 /// One element of the marginal, evaluated as (a·x0 + b·y) + c·(π·ε).
 template <modulation M, class T>
 DIFFBRIDGE_HD inline T marginal_value(const marginal_scalars<T>& s, T x0, T y, T eps) noexcept {
-  const T det = s.a * x0 + s.b * y;
+  const T det = add(mul(s.a, x0), mul(s.b, y));
   if constexpr (M == modulation::zero) {
     return det;
   } else {
-    return det + s.c * (modulation_value<M>(x0, y) * eps);
+    return add(det, mul(s.c, mul(modulation_value<M>(x0, y), eps)));
   }
 }
 

@@ -25,33 +25,34 @@ auto xt_segment(tensor_view<T> v, std::size_t b, std::size_t e) {
   return xt::adapt(v.data + b, e - b, xt::no_ownership(), std::array<std::size_t, 1>{e - b});
 }
 
-/// out = k·x + p·x̂0 + q·y + w·(π ⊙ z), the same association as kernels::step_value.
+/// out = k·x + p·x̂0 + q·y + w·(π ⊙ z): kernels::step_value element by element over the
+/// adaptors, as the Eigen backend (an xtensor expression was 1 ulp off the other backends in
+/// builds that contract a·b + c into fmas).
 template <modulation M, class T, class X, class X0, class Y, class Z, class O>
 void xt_step(const kernels::step_scalars<T>& s, const X& x, const X0& x0, const Y& y, const Z& z,
              O&& out) {
-  if constexpr (M == modulation::zero) {
-    xt::noalias(out) = s.k * x + s.p * x0 + s.q * y;
-  } else if constexpr (M == modulation::one) {
-    xt::noalias(out) = s.k * x + s.p * x0 + s.q * y + s.w * z;
-  } else if constexpr (M == modulation::residual) {
-    xt::noalias(out) = s.k * x + s.p * x0 + s.q * y + s.w * ((x0 - y) * z);
-  } else {
-    xt::noalias(out) = s.k * x + s.p * x0 + s.q * y + s.w * (xt::abs(x0 - y) * z);
+  const auto* xp = x.data();
+  const auto* x0p = x0.data();
+  const auto* yp = y.data();
+  auto* op = out.data();
+  for (std::size_t i = 0, n = out.size(); i < n; ++i) {
+    T zi = T(0);
+    if constexpr (M != modulation::zero) zi = T(z(i));
+    op[i] = kernels::step_value<M>(s, T(xp[i]), T(x0p[i]), T(yp[i]), zi);
   }
 }
 
-/// out = a·x0 + b·y + c·(π ⊙ ε), the same association as kernels::marginal_value.
+/// out = a·x0 + b·y + c·(π ⊙ ε): kernels::marginal_value element by element (as xt_step).
 template <modulation M, class T, class X0, class Y, class E, class O>
 void xt_marginal(const kernels::marginal_scalars<T>& s, const X0& x0, const Y& y, const E& eps,
                  O&& out) {
-  if constexpr (M == modulation::zero) {
-    xt::noalias(out) = s.a * x0 + s.b * y;
-  } else if constexpr (M == modulation::one) {
-    xt::noalias(out) = s.a * x0 + s.b * y + s.c * eps;
-  } else if constexpr (M == modulation::residual) {
-    xt::noalias(out) = s.a * x0 + s.b * y + s.c * ((x0 - y) * eps);
-  } else {
-    xt::noalias(out) = s.a * x0 + s.b * y + s.c * (xt::abs(x0 - y) * eps);
+  const auto* x0p = x0.data();
+  const auto* yp = y.data();
+  auto* op = out.data();
+  for (std::size_t i = 0, n = out.size(); i < n; ++i) {
+    T ei = T(0);
+    if constexpr (M != modulation::zero) ei = T(eps(i));
+    op[i] = kernels::marginal_value<M>(s, T(x0p[i]), T(yp[i]), ei);
   }
 }
 

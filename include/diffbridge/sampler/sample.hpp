@@ -1,7 +1,8 @@
 // The generic sampling loop: any preset's sampler, any denoiser, any tensor backend.
 // Every update is one fused kernel (backend/kernels.hpp); the noise of step i is
-// Philox(seed, i) over the element index (core/philox.hpp), so a run is bit-identical on
-// every backend and thread count:
+// Philox(seed, i) over the element index (core/philox.hpp), and every backend evaluates the
+// same scalar step (kernels::step_value), so a run is bit-identical across the backends and
+// thread counts of a build (docs/backends.md: host builds that contract fmas vs CUDA):
 //   step 0:      x = c_y·y + std·(π ⊙ z₀)                       the preset's prior
 //   step i ≥ 1:  x ← c_xt·x + c_x0·x̂0 + c_y·y + c_z·(π(x̂0, y) ⊙ z_i)   grid[i−1] → grid[i]
 #pragma once
