@@ -59,8 +59,10 @@ constexpr marginal_scalars<T> to_scalars(const marginal_coeffs<double>& c) noexc
 template <class T>
 DIFFBRIDGE_HD inline T mul(T a, T b) noexcept {
 #if defined(__CUDA_ARCH__)
-  if constexpr (std::is_same_v<T, float>) return __fmul_rn(a, b);
-  else return __dmul_rn(a, b);
+  if constexpr (std::is_same_v<T, float>)
+    return __fmul_rn(a, b);
+  else
+    return __dmul_rn(a, b);
 #else
   return a * b;
 #endif
@@ -68,8 +70,10 @@ DIFFBRIDGE_HD inline T mul(T a, T b) noexcept {
 template <class T>
 DIFFBRIDGE_HD inline T add(T a, T b) noexcept {
 #if defined(__CUDA_ARCH__)
-  if constexpr (std::is_same_v<T, float>) return __fadd_rn(a, b);
-  else return __dadd_rn(a, b);
+  if constexpr (std::is_same_v<T, float>)
+    return __fadd_rn(a, b);
+  else
+    return __dadd_rn(a, b);
 #else
   return a + b;
 #endif
