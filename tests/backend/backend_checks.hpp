@@ -247,6 +247,14 @@ void check_errors() {
   std::vector<T> wrong(5);
   REQUIRE_THROWS_AS(B::copy_to_host(av, std::span(wrong)), invalid_input);
   REQUIRE_THROWS_AS(B::copy_from_host(std::span<const T>(wrong), B::as_view(b)), invalid_input);
+  // a moved-from tensor keeps its extents but not its memory: it views as empty, so a copy into
+  // it is a size error (it was a write through a null pointer)
+  auto c = upload<B>(random_data<T>(6, 2), shape{1, 1, 2, 3});
+  const auto moved = std::move(c);
+  REQUIRE(B::as_view(moved).size() == 6);
+  REQUIRE(B::as_view(c).size() == 0);  // NOLINT(bugprone-use-after-move): the point of the check
+  std::vector<T> six(6);
+  REQUIRE_THROWS_AS(B::copy_from_host(std::span<const T>(six), B::as_view(c)), invalid_input);
 }
 
 /// The output may alias an input (every kernel is elementwise): step in place on x.

@@ -48,6 +48,14 @@ struct tensor_view {
 };
 
 namespace detail {
+/// The view V of storage at p holding `stored` values, with extents d. A tensor whose storage
+/// does not hold d.numel() values (one moved from keeps its extents but not its memory) views
+/// as empty, so that copying into it is a size error, not a write through a null pointer.
+template <class V, class P>
+constexpr V view_of(P p, std::size_t stored, shape d) noexcept {
+  return stored == d.numel() ? V{p, d} : V{P{}, shape{0, 0, 0, 0}};
+}
+
 /// A do-nothing index functor, used only to check that a backend can launch one.
 struct probe_kernel {
   DIFFBRIDGE_HD void operator()(std::size_t) const noexcept {}

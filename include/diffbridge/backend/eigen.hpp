@@ -114,11 +114,11 @@ struct eigen_backend : detail::host_memory {
   }
   template <class T>
   static tensor_view<T> as_view(eigen_tensor<T>& t) noexcept {
-    return {t.data.data(), t.dims};
+    return detail::view_of<tensor_view<T>>(t.data.data(), std::size_t(t.data.size()), t.dims);
   }
   template <class T>
   static tensor_view<const T> as_view(const eigen_tensor<T>& t) noexcept {
-    return {t.data.data(), t.dims};
+    return detail::view_of<tensor_view<const T>>(t.data.data(), std::size_t(t.data.size()), t.dims);
   }
   /// A view as an Eigen::Map (zero-copy), for code that wants to keep working in Eigen.
   template <class T>

@@ -89,11 +89,11 @@ struct std_backend : detail::host_memory {
   }
   template <class T>
   static tensor_view<T> as_view(host_tensor<T>& t) noexcept {
-    return {t.data.data(), t.dims};
+    return detail::view_of<tensor_view<T>>(t.data.data(), t.data.size(), t.dims);
   }
   template <class T>
   static tensor_view<const T> as_view(const host_tensor<T>& t) noexcept {
-    return {t.data.data(), t.dims};
+    return detail::view_of<tensor_view<const T>>(t.data.data(), t.data.size(), t.dims);
   }
 
   template <class F>

@@ -153,11 +153,11 @@ struct thrust_backend {
   }
   template <class T>
   static thrust_view<T> as_view(thrust_tensor<T>& t) noexcept {
-    return {t.data.data(), t.dims};
+    return detail::view_of<thrust_view<T>>(t.data.data(), t.data.size(), t.dims);
   }
   template <class T>
   static thrust_view<const T> as_view(const thrust_tensor<T>& t) noexcept {
-    return {t.data.data(), t.dims};
+    return detail::view_of<thrust_view<const T>>(t.data.data(), t.data.size(), t.dims);
   }
   /// Zero-copy view of caller memory: a device pointer on CUDA, a host pointer on CPP/OMP.
   template <class T>

@@ -85,11 +85,11 @@ struct xtensor_backend : detail::host_memory {
   }
   template <class T>
   static tensor_view<T> as_view(xt::xtensor<T, 4>& t) noexcept {
-    return {t.data(), dims_of(t)};
+    return detail::view_of<tensor_view<T>>(t.data(), t.storage().size(), dims_of(t));
   }
   template <class T>
   static tensor_view<const T> as_view(const xt::xtensor<T, 4>& t) noexcept {
-    return {t.data(), dims_of(t)};
+    return detail::view_of<tensor_view<const T>>(t.data(), t.storage().size(), dims_of(t));
   }
   /// A view as a 4-D xtensor adaptor (zero-copy), for code that wants to keep working in xtensor.
   template <class T>
