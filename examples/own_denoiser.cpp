@@ -1,6 +1,6 @@
 // Sampling with your own denoiser callable, on a single pixel: the PF-ODE (Heun) of the
-// DDBM-VE bridge and RDBM's Eq. 19, each driven by an exact denoiser for Gaussian data
-// x0 ~ N(0.3, 0.5²) given y, compared with the exact marginal they must reach.
+// DDBM-VE bridge driven by an exact denoiser for Gaussian data x0 ~ N(0.3, 0.5²) given y,
+// compared with the exact quantile it must reach.
 #include <cmath>
 #include <cstdio>
 #include <diffbridge/diffbridge.hpp>
