@@ -247,8 +247,7 @@ inline int cmd_restore(int argc, char** argv) {
   const fs::path input = a.one("--input"), output = a.one("--output");
   check_output_name(output);
   if (a.has("--threads")) {
-    const double n = to_number("--threads", a.one("--threads"));
-    if (n < 1 || n > 1024 || n != std::floor(n)) throw invalid_parameter("--threads = '" + a.one("--threads") + "': must be an integer in [1, 1024]");
+    const auto n = to_integer("--threads", a.one("--threads"), 1, 1024);
 #if defined(_OPENMP)
     omp_set_num_threads(int(n));
 #endif

@@ -198,6 +198,18 @@ bool one_printable_line(const std::string& m) {
   return std::all_of(m.begin(), m.end(), [](char c) { return c >= 0x20 && c < 0x7F; });
 }
 
+/// An 8x8 grey JPEG encoded in memory (stb_image_write).
+inline std::vector<unsigned char> small_jpeg() {
+  std::vector<unsigned char> jpg;
+  const std::vector<unsigned char> px(8 * 8 * 3, 100);
+  auto sink = [](void* ctx, void* d, int n) {
+    auto* o = static_cast<std::vector<unsigned char>*>(ctx);
+    o->insert(o->end(), static_cast<unsigned char*>(d), static_cast<unsigned char*>(d) + n);
+  };
+  REQUIRE(stbi_write_jpg_to_func(sink, &jpg, 8, 8, 3, px.data(), 90));
+  return jpg;
+}
+
 }  // namespace
 
 TEST_CASE("image: decoding errors name the format and the problem on one line", "[image]") {
@@ -226,13 +238,7 @@ TEST_CASE("image: decoding errors name the format and the problem on one line", 
   put(p, png_bytes(5, 0, {{"IDAT", {}}}));
   CHECK(read_error(p).find("the PNG header gives the size 5x0") != std::string::npos);
   // a JPEG cut short names JPEG, and no reason left by the PNG probe
-  std::vector<unsigned char> jpg;
-  const std::vector<unsigned char> px(8 * 8 * 3, 100);
-  auto sink = [](void* ctx, void* d, int n) {
-    auto* o = static_cast<std::vector<unsigned char>*>(ctx);
-    o->insert(o->end(), static_cast<unsigned char*>(d), static_cast<unsigned char*>(d) + n);
-  };
-  REQUIRE(stbi_write_jpg_to_func(sink, &jpg, 8, 8, 3, px.data(), 90));
+  std::vector<unsigned char> jpg = small_jpeg();
   const auto j = tmp("bad.jpg");
   put(j, std::vector<unsigned char>(jpg.begin(), jpg.begin() + 30));
   m = read_error(j);
@@ -254,13 +260,7 @@ TEST_CASE("image: images over 2^26 pixels are refused from the header, before de
   CHECK(read_error(p) == p.string() + ": the PNG is 2147483647x1" + limit);
   // a small JPEG whose frame header claims 8193x8192 (one row over the cap): stb would
   // allocate the whole frame before finding that the data does not fill it
-  std::vector<unsigned char> jpg;
-  const std::vector<unsigned char> px(8 * 8 * 3, 100);
-  auto sink = [](void* ctx, void* d, int n) {
-    auto* o = static_cast<std::vector<unsigned char>*>(ctx);
-    o->insert(o->end(), static_cast<unsigned char*>(d), static_cast<unsigned char*>(d) + n);
-  };
-  REQUIRE(stbi_write_jpg_to_func(sink, &jpg, 8, 8, 3, px.data(), 90));
+  std::vector<unsigned char> jpg = small_jpeg();
   std::size_t sof = 2;
   while (sof + 9 < jpg.size() && !(jpg[sof] == 0xFF && jpg[sof + 1] == 0xC0)) ++sof;
   REQUIRE(sof + 9 < jpg.size());
