@@ -4,6 +4,7 @@
 #include <iostream>
 #include <new>
 #include <string>
+#include <string_view>
 
 #include "cli_args.hpp"
 #include "cmd_bench_kernel.hpp"
@@ -16,6 +17,15 @@
 #include "diffbridge/version.hpp"
 
 namespace {
+
+/// `s` with its control bytes (a newline in a file name or an option's value) shown as '?', so
+/// that an error stays one line; UTF-8 text passes unchanged.
+std::string one_line(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  return out;
+}
 
 constexpr const char* usage =
     "usage: diffbridge <command> [options]\n"
@@ -100,7 +110,8 @@ int run(const std::string& cmd, int argc, char** argv) {
     if (cmd == "bench-kernel") return diffbridge::cli::cmd_bench_kernel(argc, argv);
     if (cmd == "degrade") return diffbridge::cli::cmd_degrade(argc, argv);
     if (cmd == "compare") return diffbridge::cli::cmd_compare(argc, argv);
-    std::fprintf(stderr, "diffbridge: error: unknown command '%s' (try --help)\n", cmd.c_str());
+    std::fprintf(stderr, "diffbridge: error: unknown command '%s' (try --help)\n",
+                 one_line(cmd).c_str());
     return 2;
   }
 }
@@ -124,7 +135,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "diffbridge: error: out of memory\n");
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "diffbridge: error: %s\n", e.what());
+    std::fprintf(stderr, "diffbridge: error: %s\n", one_line(e.what()).c_str());
     return 2;
   }
 }

@@ -45,6 +45,9 @@ expect_error "missing --from" "--from" step --bridge rdbm --to 9
 expect_error "unknown option" "unknown option" coeffs --bridge rdbm --frobnicate
 expect_error "unknown command" "unknown command" frobnicate
 expect_error "unknown command with --help" "unknown command" frobnicate --help
+# control bytes of an argument are shown as '?': the error stays one line
+expect_error "a newline in the command" "unknown command 'frob?nicate'" $'frob\nnicate'
+expect_error "a newline in an option's value" "unknown bridge 'rd?bm'" coeffs --bridge $'rd\nbm'
 expect_error "list takes no options" "unexpected argument '--foo'" list --foo
 expect_error "--version takes no options" "unexpected argument '--bogus'" --version --bogus
 expect_error "--set twice" "--set T given more than once" coeffs --bridge goub --set T=10 --set T=20

@@ -91,7 +91,9 @@ TEST_CASE("PSNR and SSIM equal the NumPy reference", "[data]") {
 TEST_CASE("bad input to degrade and the metrics is a typed error", "[data]") {
   std::vector<float> two(3 * 2 * 5, 0.5f), small(3 * 10 * 10, 0.5f);
   CHECK_THROWS_AS(dd::degrade(two, 3, 2, 5, dd::degradation::blur, 0), diffbridge::invalid_input);
-  CHECK_THROWS_AS(dd::degrade(two, 3, 3, 5, dd::degradation::blur, 0), diffbridge::invalid_input);
+  CHECK_THROWS_WITH(dd::degrade(two, 3, 3, 5, dd::degradation::blur, 0),
+                    "degrade: 30 values do not make a 3x3x5 image");
+  CHECK_THROWS_AS(dd::degrade(two, 0, 2, 5, dd::degradation::blur, 0), diffbridge::invalid_input);
   CHECK_THROWS_AS(dd::parse_degradation("gauss"), diffbridge::invalid_parameter);
   CHECK_THROWS_AS(dd::ssim(small, small, 3, 10, 10), diffbridge::invalid_input);
   CHECK_THROWS_AS(dd::psnr(small, two, 3, 10, 10), diffbridge::invalid_input);
