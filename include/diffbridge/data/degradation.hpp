@@ -63,8 +63,8 @@ inline std::vector<double> degrade(std::span<const float> x, std::size_t C, std:
                                    std::size_t W, degradation kind, std::uint64_t seed) {
   if (C == 0) throw invalid_input("degrade: the image has no channels");
   if (x.size() != C * H * W)
-    throw invalid_input(diffbridge::detail::concat("degrade: ", x.size(), " values do not make a ", C,
-                                                   "x", H, "x", W, " image"));
+    throw invalid_input(diffbridge::detail::concat("degrade: ", x.size(), " values do not make a ",
+                                                   C, "x", H, "x", W, " image"));
   if (H < 3 || W < 3)
     throw invalid_input(
         diffbridge::detail::concat("degrade: the image must be at least 3x3, got ", W, "x", H));
