@@ -30,3 +30,30 @@ run(${WORK_DIR}/build/consumer)
 if(thrust_targets)
   run(${WORK_DIR}/build/consumer_thrust)
 endif()
+
+# A component's missing dependency makes that component not found, never the base target:
+# a probe project with Eigen and xtensor made unfindable (CMAKE_DISABLE_FIND_PACKAGE_*).
+set(probe ${WORK_DIR}/probe)
+file(WRITE ${probe}/CMakeLists.txt [=[
+cmake_minimum_required(VERSION 3.25)
+project(probe CXX)
+separate_arguments(args UNIX_COMMAND "${ARGS}")
+find_package(diffbridge CONFIG REQUIRED ${args})
+if(NOT TARGET diffbridge::diffbridge OR diffbridge_eigen_FOUND OR diffbridge_xtensor_FOUND)
+  message(FATAL_ERROR "base target missing or a component found without its dependency")
+endif()
+]=])
+set(hide -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_DISABLE_FIND_PACKAGE_Eigen3=TRUE
+    -DCMAKE_DISABLE_FIND_PACKAGE_xtensor=TRUE)
+foreach(args IN ITEMS "none" "OPTIONAL_COMPONENTS eigen xtensor")
+  file(REMOVE_RECURSE ${probe}/build)
+  string(REPLACE "none" "" args "${args}")
+  run(${CMAKE_COMMAND} -S ${probe} -B ${probe}/build ${hide} "-DARGS=${args}")
+endforeach()
+# ... and a REQUIRED component whose dependency is missing fails, naming it
+file(REMOVE_RECURSE ${probe}/build)
+execute_process(COMMAND ${CMAKE_COMMAND} -S ${probe} -B ${probe}/build ${hide} "-DARGS=COMPONENTS eigen"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "needs Eigen")
+  message(FATAL_ERROR "a required eigen component without Eigen was not refused:\n${out}\n${err}")
+endif()

@@ -174,8 +174,9 @@ inline void render_panel(std::ostringstream& o, const panel& p, double X, double
                          double H, double legend_w, int id) {
   const double ml = 62, mr = 12 + legend_w, mt = 26, mb = 42;
   const double px = X + ml, py = Y + mt, pw = W - ml - mr, ph = H - mt - mb;
-  const auto [x0, x1] = range(p, true);
-  const auto [y0, y1] = range(p, false);
+  // plain locals, not structured bindings: clang < 16 cannot capture those in a lambda
+  const std::pair<double, double> xr = range(p, true), yr = range(p, false);
+  const double x0 = xr.first, x1 = xr.second, y0 = yr.first, y1 = yr.second;
   auto sx = [&](double v) { return px + (v - x0) / (x1 - x0) * pw; };
   auto sy = [&](double v) { return py + ph - (v - y0) / (y1 - y0) * ph; };
   o << "<g>\n<text x=\"" << num(px + pw / 2, 7) << "\" y=\"" << num(Y + 17, 7)
