@@ -1,6 +1,8 @@
 // The generic sampling loop (sampler/sample.hpp): against a scalar double re-run of the
 // same recursion, bit-identical across backends, and exact for a point-mass target.
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <optional>
 #include <random>
 
 #include "diffbridge/backend/std.hpp"
@@ -188,15 +190,18 @@ TEST_CASE("sampling loop: pi-eps predictions from the pinned end (RDBM, GOUB, DB
   // At the pinned end c_x0 = 0: x_t holds nothing of x0. A step that reads x̂0 is skipped (RDBM's
   // noise mode: its first step leaves img = μ); Euler–Maruyama, which does not, runs.
   const fixture f;
-  auto exact_runs = [&](const any_preset& p, const std::vector<double>& grid, sample_options o) {
+  // `pinned`: what the πε network answers where c_x0 = 0 (std = 0 there: any value, NaN too)
+  auto exact_runs = [&](const any_preset& p, const std::vector<double>& grid, sample_options o,
+                        std::optional<float> pinned = std::nullopt) {
     auto y = std_backend::empty<float>(dims), x = std_backend::empty<float>(dims);
     std_backend::copy_from_host(std::span<const float>(f.y), std_backend::as_view(y));
     // networks exact for the point target: x̂0 = target, πε = (x − c_x0·x0 − c_y·y)/std
     auto net = [&](tensor_view<const float> xs, double t, auto, tensor_view<float> out) {
       const auto m = p.coeffs(t);
-      for (size_t i = 0; i < out.size(); ++i)  // (at the pinned end std = 0: any value)
-        out.data[i] = o.predicts == prediction::x0 || m.c_x0 == 0
-                          ? f.target[i]
+      for (size_t i = 0; i < out.size(); ++i)
+        out.data[i] = o.predicts == prediction::x0 ? f.target[i]
+                      : m.c_x0 == 0
+                          ? pinned.value_or(f.target[i])
                           : float((xs.data[i] - m.c_x0 * f.target[i] - m.c_y * f.y[i]) / m.std);
     };
     sample<std_backend, float>(p, grid, net, std_backend::as_view(std::as_const(y)),
@@ -229,6 +234,25 @@ TEST_CASE("sampling loop: pi-eps predictions from the pinned end (RDBM, GOUB, DB
     const auto a = exact_runs(p, p.default_grid(100), o);
     o.predicts = prediction::pi_eps;
     const auto b = exact_runs(p, p.default_grid(100), o);
+    for (size_t i = 0; i < a.size(); ++i) CHECK(std::abs(a[i] - b[i]) < 1e-4);
+    // the unread πε at T never reaches the state, even when it is NaN
+    const auto c = exact_runs(p, p.default_grid(100), o, std::nanf(""));
+    CHECK(c == b);
+  }
+  // A noisy prior with a residual π reads x̂0 at the prior mean: a πε network's answer is
+  // converted there too, so both exact networks start from, and make, the same state (it was
+  // built from πε − y: the states differed by up to 1.6 after the first step)
+  for (const char* name : {"resshift", "irsde", "ddpm"}) {
+    INFO(name << ", pi = residual, one step from the prior");
+    const auto p = make_preset(name);
+    const auto full = p.default_grid(10);
+    REQUIRE(p.prior(full[0]).std > 0);
+    const std::vector<double> grid{full[0], full[1]};
+    sample_options o;
+    o.pi = modulation::residual, o.eta = 0.5, o.seed = 3;
+    const auto a = exact_runs(p, grid, o);
+    o.predicts = prediction::pi_eps;
+    const auto b = exact_runs(p, grid, o);
     for (size_t i = 0; i < a.size(); ++i) CHECK(std::abs(a[i] - b[i]) < 1e-4);
   }
 }

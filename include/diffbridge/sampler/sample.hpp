@@ -45,17 +45,32 @@ void sample(const any_preset& p, std::span<const double> grid, Denoiser&& denois
   const auto x0h = B::as_view(x0_store);
   const typename B::template view<const T> cx = x, cx0 = x0h;
 
+  // x̂0 from a πε prediction at time t (in place in x0h): through the marginal at t; at the
+  // pinned end (c_x0 = 0) x_t holds nothing of x0 and the caller decides
+  const auto pi_eps_to_x0 = [&](double t) {
+    const auto m = p.coeffs(t);
+    const step_coeffs<double> to_x0{1 / m.c_x0, 0.0, -m.c_y / m.c_x0, -m.std / m.c_x0};
+    B::template step<modulation::one>(to_x0, cx, cx0, y, cx0, x0h);
+  };
+
   visit_modulation(o.pi.value_or(p.info().pi), [&](auto M) {
     constexpr modulation pi = decltype(M)::value;
+    constexpr bool pi_reads_x0 = pi == modulation::residual || pi == modulation::abs_residual;
     const auto prior = p.prior(grid[0]);
     // π of the prior's noise needs x0 (residual modes only): the denoiser's estimate at the
     // prior mean. Otherwise x0 is not read (its coefficient in the prior is 0), so pass y.
-    const bool needs_x0 =
-        prior.std > 0 && (pi == modulation::residual || pi == modulation::abs_residual);
+    const bool needs_x0 = prior.std > 0 && pi_reads_x0;
     if (needs_x0) {
       B::template marginal<modulation::one>({0.0, prior.c_y, 0.0}, y, y, philox_normals{o.seed, 0},
                                             x);
       denoise(cx, grid[0], y, x0h);
+      if (o.predicts == prediction::pi_eps) {
+        if (p.coeffs(grid[0]).c_x0 == 0)
+          throw invalid_input(
+              "sample: a residual pi at a noisy prior needs x0, which a pi-eps prediction at the "
+              "pinned end does not give; predict x0");
+        pi_eps_to_x0(grid[0]);
+      }
     }
     const auto x0_for_pi = needs_x0 ? cx0 : y;
     B::template marginal<pi>(prior, x0_for_pi, y, philox_normals{o.seed, 0}, x);
@@ -64,18 +79,16 @@ void sample(const any_preset& p, std::span<const double> grid, Denoiser&& denois
       denoise(cx, grid[i], y, x0h);
       const auto c = p.step(grid[i], grid[i + 1], o.eta, o.sampler);
       if (o.predicts == prediction::pi_eps) {
-        const auto m = p.coeffs(grid[i]);
-        if (m.c_x0 == 0) {
+        if (p.coeffs(grid[i]).c_x0 == 0) {
           // x_t holds nothing of x0 (the pinned end): πε gives no x̂0. A step that reads x̂0
           // (in its x̂0 term or through π̂) is skipped, as RDBM's noise mode does (its first step
-          // leaves img = μ); one that does not (Euler–Maruyama) runs with x̂0 := y, unread.
-          const bool reads_x0 =
-              c.c_x0 != 0 || pi == modulation::residual || pi == modulation::abs_residual;
-          if (reads_x0) continue;
-          B::template step<modulation::one>({0.0, 0.0, 1.0, 0.0}, cx, cx0, y, cx0, x0h);
+          // leaves img = μ); one that does not (Euler–Maruyama) runs with x̂0 := y, unread —
+          // written from y alone, so that a NaN the network returns there cannot reach x
+          if (c.c_x0 != 0 || pi_reads_x0) continue;
+          B::template marginal<modulation::zero>({0.0, 1.0, 0.0}, y, y, philox_normals{o.seed, 0},
+                                                 x0h);
         } else {
-          const step_coeffs<double> to_x0{1 / m.c_x0, 0.0, -m.c_y / m.c_x0, -m.std / m.c_x0};
-          B::template step<modulation::one>(to_x0, cx, cx0, y, cx0, x0h);
+          pi_eps_to_x0(grid[i]);
         }
       }
       B::template step<pi>(c, cx, cx0, y, philox_normals{o.seed, i + 1}, x);
