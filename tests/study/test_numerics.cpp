@@ -3,6 +3,7 @@
 // the exact W2, the KS test and sample moments. Each against an independent computation.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <random>
 #include <vector>
@@ -177,10 +178,19 @@ TEST_CASE("KS statistic and Kolmogorov p-values", "[study][ks]") {
   for (int i = 0; i < 100; ++i) x.push_back(g.quantile((i + 0.5) / 100));
   CHECK(ks_statistic(x, [&](double v) { return g.cdf(v); }) == Approx(0.005).epsilon(1e-9));
   CHECK(ks_pvalue(0.005, 100) > 0.99);
+  // a NaN sample is an error, not D = 0 (it vanished in the sort and the max: p = 1)
+  x[17] = std::nan("");
+  CHECK_THROWS_AS(ks_statistic(x, [&](double v) { return g.cdf(v); }), invalid_input);
+  // ±∞ are ordered values: F = 0 or 1 there
+  x[17] = std::numeric_limits<double>::infinity();
+  CHECK(ks_statistic(x, [&](double v) { return g.cdf(v); }) > 0.005);
 }
 
 TEST_CASE("sample moments and their standard errors", "[study][moments]") {
   const std::vector<double> x{1, 2, 3, 4, 10};
+  CHECK_THROWS_AS(moments(std::vector<double>{1, std::nan(""), 3}), invalid_input);
+  CHECK_THROWS_AS(moments(std::vector<double>{1, 2, -std::numeric_limits<double>::infinity()}),
+                  invalid_input);
   const auto m = moments(x);
   CHECK(m.mean == Approx(4));
   CHECK(m.variance == Approx(12.5));  // Σ(x − 4)² / 4 = 50 / 4

@@ -20,6 +20,9 @@ template <class F>
 double ks_statistic(std::span<const double> samples, F&& cdf) {
   require_parameter(!samples.empty(), "samples", samples.size(), ">= 1");
   std::vector<double> x(samples.begin(), samples.end());
+  // a NaN would make the sort's order undefined and vanish in max(): D = 0, p = 1
+  for (double v : x)
+    if (std::isnan(v)) throw invalid_input("ks: a sample is NaN");
   std::sort(x.begin(), x.end());
   const double n = double(x.size());
   double d = 0;

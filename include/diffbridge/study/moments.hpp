@@ -19,7 +19,10 @@ struct sample_moments {
 inline sample_moments moments(std::span<const double> x) {
   require_parameter(x.size() >= 2, "samples", x.size(), ">= 2");
   double m = 0;
-  for (double v : x) m += v;
+  for (double v : x) {
+    if (!std::isfinite(v)) throw invalid_input("moments: a sample is not finite");
+    m += v;
+  }
   m /= double(x.size());
   double s = 0, c = 0;
   for (double v : x) s += (v - m) * (v - m), c += v - m;
