@@ -1,6 +1,11 @@
 // Schedules, integrals and time grids against the published values of the originals.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <string>
+
 #include "test_helpers.hpp"
 
 using namespace dbt;
@@ -191,6 +196,35 @@ TEST_CASE("linear, sigmoid, constant and user schedules", "[schedule]") {
   // θ̄ closed form of the VP rate θ = (β_min + β_d t)/2 against quadrature
   const double q = math::integrate<double>([](double t) { return (0.1 + 2 * t) / 2; }, 0.0, 0.7);
   CHECK(close(schedule::linear_rate_integral(0.7, 0.1, 2.0), q, 1e-14));
+}
+
+TEST_CASE("RDBM grids are torch's float32 linspace, truncated", "[grid]") {
+  // tests/golden/rdbm_grids.csv: torch's own grids (scripts/golden/make_rdbm_grids.py)
+  std::ifstream in(std::string(DIFFBRIDGE_GOLDEN_DIR) + "/rdbm_grids.csv");
+  REQUIRE(in);
+  std::string line;
+  size_t rows = 0, off_exact = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#' || line[0] == 'T') continue;
+    std::replace(line.begin(), line.end(), ',', ' ');
+    std::istringstream row(line);
+    long T = 0, S = 0;
+    row >> T >> S;
+    std::vector<double> want;
+    for (double v; row >> v;) want.push_back(v);
+    INFO("T " << T << " S " << S);
+    const auto g = grid::rdbm(T, S);
+    CHECK(g == want);
+    // the exact grid, trunc(−1 + i·T/S) in integers, differs where torch lands below an integer
+    for (long i = 0; i <= S; ++i) off_exact += g[size_t(S - i)] != double((i * T - S) / S);
+    ++rows;
+  }
+  CHECK(rows == 289);
+  CHECK(off_exact > 0);  // the file does exercise the float32 rounding
+  const auto g85 = grid::rdbm(100, 85);
+  CHECK(std::find(g85.begin(), g85.end(), 79.0) == g85.end());
+  CHECK(std::find(g85.begin(), g85.end(), 78.0) != g85.end());
+  CHECK_THROWS_AS(grid::rdbm((1L << 24) + 1, 10), invalid_parameter);
 }
 
 TEST_CASE("BBDM skip grid stays strictly decreasing up to every index", "[grid]") {
