@@ -18,7 +18,7 @@ namespace diffbridge::grid {
 /// the first half (i < ⌊(S+1)/2⌋), fma(−step, S − i, end) in the second; pairs of 8-wide vectors
 /// fill the grid from the start while 16 elements remain — lane j of the vector at i is
 /// (value at i) + j·step, product rounded then added — and the tail is element-wise. Checked
-/// against torch 1.13 on 289 grids (tests/golden/rdbm_grids.csv). Torch's AVX-512 and plain
+/// against torch 1.13 on 289 grids (tests/golden/rdbm_grids.csv). Torch's plain and AVX-512
 /// kernels give other grids for 2.7% and 4.6% of (T ≤ 300, S); at T = 100 only AVX-512, at S = 55.
 inline std::vector<double> rdbm(long T, long S) {
   require_parameter(T >= 1 && T <= (1L << 24), "T", T, "in [1, 2^24]");
