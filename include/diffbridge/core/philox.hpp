@@ -26,20 +26,22 @@
 //
 // ---- Reproducing a run in NumPy (uint32 words bit-exact; normals within 5 ulp, except that
 // float64 π puts ~1e-16 where cos or sin is exactly 0, u2 in {0, ¼, ½, ¾}, and we give +0) ----
-//   M0, M1, W0, W1, m32 = 0xD2511F53, 0xCD9E8D57, 0x9E3779B9, 0xBB67AE85, 0xFFFFFFFF
+//   M0, M1, W0, W1, m32, s32, s8 = map(np.uint64, (0xD2511F53, 0xCD9E8D57, 0x9E3779B9,
+//                                                  0xBB67AE85, 0xFFFFFFFF, 32, 8))
 //   def philox(c, k):                       # c: four uint64 arrays of uint32 values
-//       (c0, c1, c2, c3), (k0, k1) = c, (np.uint64(k[0]), np.uint64(k[1]))
+//       (c0, c1, c2, c3), (k0, k1) = c, k
 //       for r in range(10):
 //           if r: k0, k1 = (k0 + W0) & m32, (k1 + W1) & m32
-//           p0, p1 = c0 * np.uint64(M0), c2 * np.uint64(M1)
-//           c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & m32, (p0 >> 32) ^ c3 ^ k1, p0 & m32
+//           p0, p1 = c0 * M0, c2 * M1
+//           c0, c1, c2, c3 = (p1 >> s32) ^ c1 ^ k0, p1 & m32, (p0 >> s32) ^ c3 ^ k1, p0 & m32
 //       return c0, c1, c2, c3
-//   def normals(seed, step, n):
+//   def normals(seed, step, n):             # every operand np.uint64: NumPy 1.x would mix a
+//       seed, step = np.uint64(seed), np.uint64(step)   # Python int with uint64 into float64
 //       j = np.arange((n + 3) // 4, dtype=np.uint64)
 //       s = np.full_like(j, step)
-//       x = philox((j & m32, j >> 32, s & m32, s >> 32), (seed & m32, seed >> 32))
-//       u1 = lambda a: ((a >> 8) + 1) * 2.0**-24
-//       u2 = lambda b: (b >> 8) * 2.0**-24
+//       x = philox((j & m32, j >> s32, s & m32, s >> s32), (seed & m32, seed >> s32))
+//       u1 = lambda a: ((a >> s8) + np.uint64(1)) * 2.0**-24
+//       u2 = lambda b: (b >> s8) * 2.0**-24
 //       r0, r1 = np.sqrt(-2 * np.log(u1(x[0]))), np.sqrt(-2 * np.log(u1(x[2])))
 //       t0, t1 = 2 * np.pi * u2(x[1]), 2 * np.pi * u2(x[3])
 //       z = np.stack([r0 * np.cos(t0), r0 * np.sin(t0), r1 * np.cos(t1), r1 * np.sin(t1)], 1)
