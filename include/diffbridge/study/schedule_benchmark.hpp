@@ -137,7 +137,8 @@ class bench_metrics {
     return {w / n, me / n, ve / n};
   }
   /// The same metrics for S exact draws per pixel (inverse-CDF of Philox uniforms): the
-  /// Monte-Carlo floor that no sampler can beat with S samples.
+  /// Monte-Carlo floor, the error sampling noise alone gives with S samples — one draw of it,
+  /// so a near-exact sampler can land below it by chance.
   std::array<double, 3> floor(const std::vector<pixel_problem>& px, std::uint64_t seed) const {
     std::vector<double> x;
     for (size_t p = 0; p < px.size(); ++p)
