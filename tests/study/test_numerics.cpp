@@ -128,6 +128,10 @@ TEST_CASE("posterior of the degradation: Bayes per component", "[study][degradat
   CHECK(posterior(prior, {2.0, 0.0}, 1.0).mean() == 0.5);
   CHECK(posterior(prior, {0.0, 0.1}, 3.0).mean() == Approx(prior.mean()).epsilon(1e-12));
   CHECK_THROWS_AS(posterior(prior, {0.0, 0.0}, 1.0), invalid_input);
+  // noise-free y under a prior of atoms only: y/A must be one of them
+  const gaussian_mixture atoms({{0.5, 0.3, 0.0}, {0.5, 0.6, 0.0}});
+  CHECK(posterior(atoms, {2.0, 0.0}, 1.2).mean() == 0.6);
+  CHECK_THROWS_AS(posterior(atoms, {1.0, 0.0}, 0.5), invalid_input);
   CHECK_THROWS_AS(posterior(prior, {1.0, -1.0}, 1.0), invalid_parameter);
 }
 

@@ -43,17 +43,18 @@ std::pair<double, double> monte_carlo(const marginal_coeffs<double>& m, double x
 
 /// A brute-force E[u | r] and sd(u | r), u = x0 − y: the trapezoidal rule in v = log|u| on
 /// each half-line (spectrally accurate for this smooth, doubly decaying integrand).
-std::pair<double, double> brute(double mu, double s, double r, double a, double c, double h) {
+std::pair<double, double> brute(double mu, double s, double r, double a, double c, double h,
+                                double vmin = -30) {
   auto logf = [&](double u) {  // log of the integrand in v, |du|/|u| = dv
     const double q = (r / u - a) / c, d = (u - mu) / s;
     return -0.5 * q * q - 0.5 * d * d;
   };
   double best = -INFINITY;  // two passes: the largest log-value, then the sums (no underflow)
   for (int side : {-1, 1})
-    for (double v = -30; v < 6; v += h) best = std::max(best, logf(side * std::exp(v)));
+    for (double v = vmin; v < 6; v += h) best = std::max(best, logf(side * std::exp(v)));
   long double z = 0, m1 = 0, m2 = 0;
   for (int side : {-1, 1})
-    for (double v = -30; v < 6; v += h) {
+    for (double v = vmin; v < 6; v += h) {
       const double u = side * std::exp(v), f = std::exp(logf(u) - best);
       z += f, m1 += f * u, m2 += f * u * u;
     }
@@ -135,6 +136,22 @@ TEST_CASE("residual quadrature: stated accuracy against a brute-force integral",
   CHECK(n == 54);
 }
 
+TEST_CASE("residual quadrature: tiny r, where a narrow peak holds half the mass",
+          "[study][oracle][quadrature]") {
+  // As r → 0 the peak near u = r/a grows as 1/r and narrows as r (its mass constant); the wide
+  // peak at the prior mean holds the rest. Choosing the peaks by height dropped the wide one:
+  // E[u | r] was 2e-17 at r = 1e-18 instead of 0.1456.
+  const double mu = 0.3, s = 0.05, a = 0.9, c = 0.15;
+  for (double r : {1e-8, 1e-12, 1e-16, 1e-18, 1e-20, -1e-18}) {
+    INFO("r = " << r);
+    const auto [bm, bs] = brute(mu, s, r, a, c, 1e-3, -60);
+    const auto q = residual_component(mu, s, r, a, c, 1e-10);
+    REQUIRE(q.j0 > 0);
+    CHECK(std::abs(q.j1 / q.j0 - bm) <= 1e-9 * (std::abs(bm) + bs));
+    CHECK(bm > 0.14);  // the wide peak is there: E[u | r] ≈ 0.1456 for every tiny r
+  }
+}
+
 TEST_CASE("oracle limits: exact paths, pinned ends, atoms", "[study][oracle]") {
   const oracle one({{y, target}}, modulation::one), res({{y, target}}, modulation::residual),
       zero({{y, target}}, modulation::zero);
@@ -151,6 +168,11 @@ TEST_CASE("oracle limits: exact paths, pinned ends, atoms", "[study][oracle]") {
   // an atom target is returned whenever x_t is consistent with it
   const oracle atom({{y, gaussian_mixture::atom(0.8)}}, modulation::residual);
   CHECK(atom.x0({0.5, 0.5, 0.2}, 0.5 * 0.8 + 0.5 * y + 0.01, 0) == Approx(0.8).epsilon(1e-15));
+  // ... at r = 0 too (it returned y there: only a density or an atom at y takes the posterior)
+  CHECK(atom.x0({0.5, 0.5, 0.2}, (0.5 + 0.5) * y, 0) == Approx(0.8).epsilon(1e-15));
+  const oracle at_y({{y, gaussian_mixture({{0.5, y, 0.0}, {0.5, 0.8, 0.0}})}},
+                    modulation::residual);
+  CHECK(at_y.x0({0.5, 0.5, 0.2}, (0.5 + 0.5) * y, 0) == y);
   CHECK_THROWS_AS(one.x0(exact, NAN, 0), invalid_input);
   CHECK_THROWS_AS(oracle({}, modulation::one), invalid_parameter);
 }

@@ -41,7 +41,13 @@ inline gaussian_mixture posterior(const gaussian_mixture& prior, const degradati
   require_parameter(std::isfinite(y), "y", y, "finite");
   const double A = d.scale, v = d.noise_sd * d.noise_sd;
   if (v == 0) {
-    if (A != 0) return gaussian_mixture::atom(y / A);
+    if (A != 0) {  // x0 = y/A, possible if a density component or an atom is there
+      const double x0 = y / A;
+      for (const auto& k : prior.components())
+        if (k.sd > 0 || k.mean == x0) return gaussian_mixture::atom(x0);
+      throw invalid_input(diffbridge::detail::concat(
+          "y = ", y, ": impossible, the prior's atoms do not include y/scale = ", x0));
+    }
     if (y != 0)
       throw invalid_input(
           diffbridge::detail::concat("y = ", y, ": impossible when scale = 0 and noise_sd = 0"));

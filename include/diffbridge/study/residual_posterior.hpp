@@ -6,11 +6,13 @@
 //   G(u) = −(u − μ)²/(2s²) − (r/u − a)²/(2c²) − log|u| − log(2π s c).
 // G → −∞ at u → 0 and |u| → ∞, and G'(u) = 0 exactly at the real roots of the quartic
 //   u⁴ − μu³ + s²u² + (a r s²/c²)·u − r²s²/c² = 0,
-// so the local maxima of G are known exactly. Around each maximum within `cutoff` of the
-// largest, the region where G > G* − cutoff (found on G's monotone pieces) is integrated by
-// adaptive Gauss–Kronrod (gauss_kronrod.hpp) on panels growing from the peak. Accuracy
-// (tests/study/test_oracle.cpp): the conditional mean within rel_tol·(|E u| + sd(u | r)) of a
-// brute-force reference; mass outside the region is below e^{−cutoff} = 4e−18 relative.
+// so the local maxima of G are known exactly. Each maximum's Laplace mass G + log w is
+// estimated (w = (−G'')^{−1/2}); around every maximum whose G reaches within `cutoff` of the
+// largest mass per length, the region where it stays there (found on G's monotone pieces) is
+// integrated by adaptive Gauss–Kronrod (gauss_kronrod.hpp) on panels growing from the peak.
+// Accuracy (tests/study/test_oracle.cpp): the conditional mean within rel_tol·(|E u| + sd(u | r))
+// of a brute-force reference, also for |r| down to 1e-20 where a narrow peak near u = r/a holds
+// about half the mass; what is left out is below e^{−cutoff} = 4e−18 of the largest mass.
 #pragma once
 
 #include <algorithm>
@@ -74,8 +76,8 @@ inline double region_edge(const residual_integrand& g, double p, double nb, doub
 }  // namespace detail
 
 /// Where the integrand of one component lives: its largest log-value G*, the panels covering
-/// G > G* − cutoff, and bounds of log ∫ e^G: `log_upper` = G* + log(total length) and
-/// `log_core` = G* + log(Laplace width of the highest peak), below which a smooth peak's
+/// the peaks' regions, and bounds of log ∫ e^G: `log_upper` = G* + log(total length) and
+/// `log_core` = the largest G + log(Laplace width) of a peak, below which a smooth peak's
 /// integral does not fall by more than e².
 struct residual_plan {
   detail::residual_integrand g{};
@@ -125,19 +127,32 @@ inline residual_plan plan_residual_component(double mu, double s, double r, doub
       if (std::isfinite(bv)) peaks[np++] = {best, bv, lo, hi};
     }
   }
-  for (size_t i = 0; i < np; ++i) plan.gstar = std::max(plan.gstar, peaks[i].G);
+  // Laplace widths w = (−G'')^{−1/2} and log masses G + log w of the peaks. The peaks kept, and
+  // where their regions end, follow the masses, not the heights: as r → 0 the peak near
+  // u = r/a grows as 1/r and narrows as r, its mass constant, and a cut relative to its height
+  // dropped the wide peak at the prior mean that holds the rest (E[u | r] was 0 at r = 1e-18).
+  std::array<double, 6> width{};
+  double lmax = -inf, span = 0;
+  for (size_t i = 0; i < np; ++i) {
+    const auto& p = peaks[i];
+    plan.gstar = std::max(plan.gstar, p.G);
+    const double h = g.d2G(p.u);
+    double w = h < 0 && std::isfinite(h) ? 1 / std::sqrt(-h) : 0.25 * std::abs(p.u);
+    if (!(w > 0)) w = s;
+    width[i] = w;
+    lmax = std::max(lmax, p.G + std::log(w));
+    span = std::max(span, std::abs(p.u) + 9 * w);
+  }
   if (!std::isfinite(plan.gstar)) return plan;
-  const double level = plan.gstar - cutoff;
+  plan.log_core = lmax;
+  // Left out: G below `level` on at most `span`-ish lengths, e^{−cutoff} of the largest mass.
+  const double level = std::min(plan.gstar, lmax - std::log(span)) - cutoff;
 
   double length = 0;
   for (size_t i = 0; i < np; ++i) {
     const auto& p = peaks[i];
     if (p.G < level) continue;
-    // Laplace width w = (−G'')^{−1/2}; the region reaches ≈ sqrt(2·cutoff)·w for a Gaussian.
-    const double h = g.d2G(p.u);
-    double w = h < 0 && std::isfinite(h) ? 1 / std::sqrt(-h) : 0.25 * std::abs(p.u);
-    if (!(w > 0)) w = s;
-    if (p.G == plan.gstar) plan.log_core = plan.gstar + std::log(w);
+    const double w = width[i];
     // Panels growing geometrically (×3) from the peak, so that a narrow peak on a long tail
     // is resolved from the start.
     for (double nb : {p.left, p.right}) {
