@@ -147,7 +147,7 @@ inline dfr::config read_config(dfr::variant v, const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw invalid_input(path + ": not valid JSON (" + std::string(e.what()) + ")");
   }
-  dfr::apply_json(c, j);
+  dfr::apply_json(c, j, v);
   return c;
 }
 

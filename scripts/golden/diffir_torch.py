@@ -165,7 +165,8 @@ class DIRformer(nn.Module):
         self.variant = variant
         d, nb, hd = cfg["dim"], cfg["num_blocks"], cfg["heads"]
         f, bias, ln = cfg["ffn_expansion_factor"], cfg["bias"], cfg["LayerNorm_type"]
-        self.patch_embed = PatchEmbed(g_in_channels(variant), d, bias)
+        # the official DIRformer builds OverlapPatchEmbed(inp_channels, dim): bias=False always
+        self.patch_embed = PatchEmbed(g_in_channels(variant), d, False)
         self.encoder_level1 = blocks(nb[0], d, hd[0], f, bias, ln)
         self.down1_2 = Downsample(d)
         self.encoder_level2 = blocks(nb[1], 2 * d, hd[1], f, bias, ln)

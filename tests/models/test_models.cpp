@@ -193,6 +193,24 @@ TEST_CASE("models: JSON configs use the official keys and are validated", "[mode
   CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"linear_end": 1.5})")),
                   invalid_parameter);
   CHECK_THROWS_AS(parse_variant("sr3"), invalid_parameter);
+  // the other keys of an official network_g block (RealSR ×2) and of the inpainting generator
+  config sr = default_config(variant::sr2);
+  const auto realsr_x2 = nlohmann::json::parse(
+      R"({"type": "DiffIRS2", "n_encoder_res": 9, "inp_channels": 3, "out_channels": 3,
+          "scale": 2, "dim": 64, "num_blocks": [13, 1, 1, 1], "num_refinement_blocks": 13,
+          "heads": [1, 2, 4, 8], "ffn_expansion_factor": 2.2, "bias": false,
+          "LayerNorm_type": "BiasFree", "n_denoise_res": 1, "linear_start": 0.1,
+          "linear_end": 0.99, "timesteps": 4})");
+  apply_json(sr, realsr_x2, variant::sr2);
+  CHECK(sr.dim == 64);
+  CHECK_THROWS_WITH(apply_json(sr, realsr_x2, variant::sr4),
+                    Catch::Contains("scale = 2 does not match the model sr4"));
+  config inp = default_config(variant::inpaint);
+  apply_json(inp, nlohmann::json::parse(R"({"kind": "DiffIRS2", "dual_pixel_task": false})"));
+  CHECK_THROWS_AS(apply_json(inp, nlohmann::json::parse(R"({"kind": "DiffIRS1"})")),
+                  invalid_parameter);
+  CHECK_THROWS_AS(apply_json(inp, nlohmann::json::parse(R"({"dual_pixel_task": true})")),
+                  invalid_parameter);
 }
 
 TEST_CASE("models: a level without blocks is refused when the config is validated", "[models]") {

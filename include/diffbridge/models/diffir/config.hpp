@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -127,9 +128,12 @@ inline void validate(const config& c) {
   require_parameter(c.linear_end > 0 && c.linear_end < 1, "linear_end", c.linear_end, "in (0, 1)");
 }
 
-/// Overrides fields of c from a JSON object with the official YAML key names; unknown keys and
-/// wrong types are errors (invalid_parameter).
-inline void apply_json(config& c, const nlohmann::json& j) {
+/// Overrides fields of c from a JSON object with the official YAML key names (a `network_g`
+/// block of BasicSR, or the inpainting generator's YAML); unknown keys and wrong types are errors
+/// (invalid_parameter). `type` / `kind` must name the Stage-2 network, `scale` the variant's (when
+/// `model` is given), `dual_pixel_task` must be false (its extra skip conv is not built).
+inline void apply_json(config& c, const nlohmann::json& j,
+                       std::optional<variant> model = std::nullopt) {
   if (!j.is_object()) throw invalid_parameter("config: expected a JSON object");
   auto uint = [](const nlohmann::json& v, const std::string& k) {
     if (!v.is_number_integer() || v.get<long long>() < 0)
@@ -164,7 +168,21 @@ inline void apply_json(config& c, const nlohmann::json& j) {
     else if (k == "timesteps") c.timesteps = long(uint(v, k));
     else if (k == "linear_start") c.linear_start = num(v, k);
     else if (k == "linear_end") c.linear_end = num(v, k);
-    else if (k == "inp_channels" || k == "out_channels") {
+    else if (k == "type" || k == "kind") {
+      if (!v.is_string()) throw invalid_parameter("config: " + k + " must be a string");
+      if (v.get<std::string>() != "DiffIRS2")
+        throw invalid_parameter("config: " + k + " = " + v.get<std::string>() +
+                                ": only the Stage-2 network DiffIRS2 is built");
+    } else if (k == "scale") {
+      const std::size_t s = uint(v, k);
+      if (s != 1 && s != 2 && s != 4) throw invalid_parameter("config: scale must be 1, 2 or 4");
+      if (model && sr_scale(*model) != s)
+        throw invalid_parameter(diffbridge::detail::concat(
+            "config: scale = ", s, " does not match the model ", name(*model)));
+    } else if (k == "dual_pixel_task") {
+      if (!v.is_boolean() || v.get<bool>())
+        throw invalid_parameter("config: dual_pixel_task must be false (not supported)");
+    } else if (k == "inp_channels" || k == "out_channels") {
       // fixed by the variant (spec §3: inp_channels is overridden per scale); accepted, ignored
     } else {
       throw invalid_parameter("config: unknown key '" + k + "'");

@@ -36,7 +36,9 @@ class dirformer {
         l.push_back(block(ws, p + name + "." + std::to_string(i) + ".", h));
       return l;
     };
-    patch_ = {ws.get(p + "patch_embed.proj.weight"), ws.optional(p + "patch_embed.proj.bias")};
+    // no bias whatever `bias` says: the official DIRformer builds OverlapPatchEmbed(inp_channels,
+    // dim) without passing it (bias=False)
+    patch_ = {ws.get(p + "patch_embed.proj.weight"), nn::cview{}};
     enc_[0] = level("encoder_level1", c.num_blocks[0], c.heads[0]);
     enc_[1] = level("encoder_level2", c.num_blocks[1], c.heads[1]);
     enc_[2] = level("encoder_level3", c.num_blocks[2], c.heads[2]);

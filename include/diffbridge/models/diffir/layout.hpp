@@ -58,7 +58,7 @@ inline void blocks(layout& l, const std::string& p, std::size_t n, std::size_t C
 inline void dirformer_layout(layout& l, const std::string& p, variant v, const config& c) {
   using namespace detail;
   const std::size_t d = c.dim;
-  conv(l, p + "patch_embed.proj", d, g_in_channels(v), 3, c.bias);
+  conv(l, p + "patch_embed.proj", d, g_in_channels(v), 3, false);  // never a bias (official)
   blocks(l, p + "encoder_level1", c.num_blocks[0], d, c.heads[0], c);
   conv(l, p + "down1_2.body.0", d / 2, d, 3, false);
   blocks(l, p + "encoder_level2", c.num_blocks[1], 2 * d, c.heads[1], c);
