@@ -82,7 +82,9 @@ TEST_CASE("device -2 ln u1 and cos/sin equal the host's for every input", "[back
   float* d = nullptr;
   REQUIRE(cudaMalloc(&d, 3 * n * sizeof(float)) == cudaSuccess);
   eval_log<<<n / 256, 256>>>(d);
+  REQUIRE(cudaGetLastError() == cudaSuccess);  // a launch error (no sm image) is not a mismatch
   eval_cos_sin<<<n / 256, 256>>>(d + n, d + 2 * n);
+  REQUIRE(cudaGetLastError() == cudaSuccess);
   REQUIRE(cudaDeviceSynchronize() == cudaSuccess);
   const std::vector<float> lg = fetch(d, n), c = fetch(d + n, n), s = fetch(d + 2 * n, n);
   cudaFree(d);

@@ -99,8 +99,16 @@ class device_buffer {
   std::size_t size() const noexcept { return n_; }
 
  private:
+  // noexcept, and called by the destructor: CUDA's device_free throws when cudaFree fails, which
+  // after a sticky device error (reported by the operation that caused it) every call does; an
+  // exception leaving here would end the program in std::terminate while that error unwinds.
   void reset() noexcept {
-    if (p_.get() != nullptr) thrust::device_free(p_);
+    if (p_.get() != nullptr) {
+      try {
+        thrust::device_free(p_);
+      } catch (...) {  // the memory is lost with the context; the first error is the one to report
+      }
+    }
     p_ = thrust::device_ptr<T>();
     n_ = 0;
   }
