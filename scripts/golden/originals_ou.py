@@ -42,7 +42,7 @@ def rdbm_coeffs(S):
 
 def rdbm_time_pairs(T, nsteps):
     """code/rdbm.py ddim_sample: times = linspace(-1, T-1, S+1).int() reversed, zipped.  In float64
-    here; torch computes it in float32, which differs for some S (make_rdbm_grids.py), not S = 5, 10."""
+    here; torch computes it in float32, which differs for some S (make_torch_grids.py), not S = 5, 10."""
     times = [int(v) for v in np.linspace(-1.0, T - 1.0, nsteps + 1)]  # .int() truncates
     times = list(reversed(times))
     return list(zip(times[:-1], times[1:]))

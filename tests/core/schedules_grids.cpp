@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -198,28 +199,61 @@ TEST_CASE("linear, sigmoid, constant and user schedules", "[schedule]") {
   CHECK(close(schedule::linear_rate_integral(0.7, 0.1, 2.0), q, 1e-14));
 }
 
-TEST_CASE("RDBM grids are torch's float32 linspace, truncated", "[grid]") {
-  // tests/golden/rdbm_grids.csv: torch's own grids (scripts/golden/make_rdbm_grids.py)
-  std::ifstream in(std::string(DIFFBRIDGE_GOLDEN_DIR) + "/rdbm_grids.csv");
+TEST_CASE("grids equal the originals' own, torch's float32 included", "[grid]") {
+  // tests/golden/torch_grids.csv: each original's grid expression evaluated by torch / Python
+  // (scripts/golden/make_torch_grids.py)
+  std::ifstream in(std::string(DIFFBRIDGE_GOLDEN_DIR) + "/torch_grids.csv");
   REQUIRE(in);
-  std::string line;
-  size_t rows = 0, off_exact = 0;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#' || line[0] == 'T') continue;
+  std::map<std::string, size_t> rows;
+  size_t off_exact = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#' || line.rfind("bridge,", 0) == 0) continue;
     std::replace(line.begin(), line.end(), ',', ' ');
     std::istringstream row(line);
-    long T = 0, S = 0;
-    row >> T >> S;
+    std::string name;
+    long P = 0, S = 0;
+    row >> name >> P >> S;
     std::vector<double> want;
     for (double v; row >> v;) want.push_back(v);
-    INFO("T " << T << " S " << S);
-    const auto g = grid::rdbm(T, S);
-    CHECK(g == want);
-    // the exact grid, trunc(−1 + i·T/S) in integers, differs where torch lands below an integer
-    for (long i = 0; i <= S; ++i) off_exact += g[size_t(S - i)] != double((i * T - S) / S);
-    ++rows;
+    INFO(name << " P " << P << " S " << S);
+    ++rows[name];
+    if (name == "rdbm") {
+      const auto g = grid::rdbm(P, S);
+      CHECK(g == want);
+      // the exact grid, trunc(−1 + i·T/S) in integers, differs where float32 lands below
+      for (long i = 0; i <= S; ++i) off_exact += g[size_t(S - i)] != double((i * P - S) / S);
+    } else if (name == "bbdm") {
+      parameter_set ps;
+      ps.set("num_timesteps", std::to_string(P));
+      auto g = make_preset("bbdm", ps).default_grid(S);
+      REQUIRE(g.back() == -1);
+      g.pop_back();
+      // the code's no-op step 1 → 1 (its arange ending at 1) is left out
+      if (want.size() >= 3 && want[want.size() - 3] == 1) want.erase(want.end() - 3);
+      CHECK(g == want);
+    } else if (name == "dbim-i2sb") {
+      parameter_set ps;
+      ps.set("schedule", "i2sb");
+      const auto g = make_preset("dbim", ps).default_grid(S);
+      REQUIRE(g.size() == want.size() + 1);  // the boot from t = 1 first
+      std::vector<double> idx;
+      for (size_t k = 1; k < g.size(); ++k) idx.push_back(double(presets::dbim::i2sb_index(g[k])));
+      CHECK(idx == want);
+    } else if (name == "resshift") {
+      parameter_set ps;
+      ps.set("steps", std::to_string(P));
+      auto g = make_preset("resshift", ps).default_grid(S);
+      REQUIRE(g.back() == -1);
+      g.pop_back();
+      CHECK(g == want);
+    } else {
+      FAIL("unknown grid " << name);
+    }
   }
-  CHECK(rows == 289);
+  CHECK(rows["rdbm"] == 289);
+  CHECK(rows["bbdm"] == 153);
+  CHECK(rows["dbim-i2sb"] == 45);
+  CHECK(rows["resshift"] == 49);
   CHECK(off_exact > 0);  // the file does exercise the float32 rounding
   const auto g85 = grid::rdbm(100, 85);
   CHECK(std::find(g85.begin(), g85.end(), 79.0) == g85.end());

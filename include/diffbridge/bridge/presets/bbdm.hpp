@@ -7,6 +7,7 @@
 
 #include "diffbridge/bridge/presets/common.hpp"
 #include "diffbridge/sampler/implicit_step.hpp"
+#include "diffbridge/sampler/torch_ranges.hpp"
 #include "diffbridge/schedule/schedules.hpp"
 
 namespace diffbridge::presets {
@@ -54,17 +55,18 @@ class bbdm : public bridge_backed {
     return {s.c_xt, s.c_x0, s.c_y, eta * std::sqrt(post.var)};
   }
   /// The official 'linear' skip grid: torch.arange(T−1, 1, −(T−1)/(S−2)).long() ++ [1, 0],
-  /// then −1 (x̂0). S = sample_step = 200 by default. As torch's default float32 arange: size
-  /// ⌈(end − start)/step⌉ in double, entry k = float32(start + k·step) (computed in double),
-  /// truncated — in double 999 − 154·(999/198) is 221.999…, in float32 222 (BBDM's grid).
+  /// then −1 (x̂0). S = sample_step = 200 by default, up to T + 1 (every index). Torch's float32
+  /// arange (sampler/torch_ranges.hpp), truncated: at T = 1000, S = 155 its entry 119, exactly
+  /// 999 − 119·999/153 = 222, is 221.99998 (a vector lane: float32 base + j·step) and gives 221;
+  /// at the default S = 200 float32 gives 222 and 111 where double gives 221 and 110. Where the
+  /// arange itself ends at 1 (S > T/2 + 1), the code steps 1 → 1 once more, a no-op (η's σ² is 0
+  /// there and the mean is x_t): that step is left out, one evaluation fewer, the same sample.
   std::vector<double> default_grid(long steps) const {
-    require_parameter(steps >= 3 && steps <= T_, "steps", steps, "in [3, num_timesteps]");
+    require_parameter(steps >= 3 && steps <= T_ + 1, "steps", steps, "in [3, num_timesteps + 1]");
     std::vector<double> g;
-    const double start = double(T_ - 1), step = -(double(T_ - 1) / double(steps - 2));
-    const auto size = static_cast<long>(std::ceil((1.0 - start) / step));
-    for (long k = 0; k < size; ++k)
-      g.push_back(std::trunc(double(static_cast<float>(start + double(k) * step))));
-    if (g.back() != 1) g.push_back(1);  // the arange can end at 1 itself (steps ≈ T)
+    for (float v : grid::torch_arange(double(T_ - 1), 1.0, -(double(T_ - 1) / double(steps - 2))))
+      g.push_back(std::trunc(double(v)));
+    if (g.empty() || g.back() != 1) g.push_back(1);
     g.push_back(0), g.push_back(-1);
     return g;
   }

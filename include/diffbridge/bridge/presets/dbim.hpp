@@ -89,12 +89,23 @@ class dbim {
     if (to == t_min_) s.c_z = 0;  // no noise on the last step
     return s;
   }
-  /// Boot from T, then linspace(T − 1e-3, t_min, N + 1) with N = NFE − 1.
+  /// Boot from T, then the code's torch.linspace(T − 1e-3, t_min, N + 1), N = NFE − 1, in
+  /// float32 (sampler/torch_ranges.hpp; the last time is t_min itself, of which float32 is a
+  /// hair below). For schedule=i2sb the float32 times matter: NFE = 400 reads index 996 where
+  /// the exact time gives 995 (999·t = 995.5 in float32, rounded half to even).
   std::vector<double> default_grid(long nfe) const {
     require_parameter(nfe >= 2, "steps", nfe, ">= 2 (one NFE boots)");
-    auto g = grid::uniform(T_ - 1e-3, t_min_, nfe - 1);
-    g.insert(g.begin(), T_);
+    std::vector<double> g{T_};
+    for (float v : grid::torch_linspace(float(T_ - 1e-3), float(t_min_), nfe))
+      g.push_back(double(v));
+    g.back() = t_min_;
     return g;
+  }
+  /// schedule=i2sb: the index the code reads at time t, ((1000 − 1)·t).round() on a float32 t
+  /// (half to even).
+  static long i2sb_index(double t) {
+    const float v = 999.0f * static_cast<float>(t);
+    return long(std::nearbyint(v));
   }
   marginal_coeffs<double> reference_coeffs(double t) const {
     if (!i2sb_) return coeffs(t);
@@ -108,7 +119,7 @@ class dbim {
   }
 
  private:
-  size_t index(double t) const { return size_t(std::nearbyint(999.0 * t)); }  // half-to-even
+  size_t index(double t) const { return size_t(i2sb_index(t)); }
   std::string sched_, own_;
   double T_ = 1, t_min_ = 1e-4, rho_T2_ = 0;
   std::optional<bridge_type> bridge_;

@@ -59,9 +59,13 @@ class resshift : public bridge_backed {
     const double kc = kappa_ * es / std::sqrt(et);  // (η_s/η_t)·c_t
     return implicit_step_from(ms, mt, kc * kc + (1 - eta * eta) * vM, eta * std::sqrt(vM));
   }
+  /// The code's respacing (models/respace.py space_timesteps): the indices int((T/S)·x),
+  /// x = 0 … S − 1, run from the largest down (every index when S = T), then −1 (x̂0).
   std::vector<double> default_grid(long steps) const {
     require_parameter(steps >= 2 && steps <= T_, "steps", steps, "in [2, steps of the schedule]");
-    auto g = uniform_indices(T_ - 1, 0, steps - 1);  // every index when steps = T
+    std::vector<double> g;
+    for (long x = steps - 1; x >= 0; --x)
+      g.push_back(std::trunc((double(T_) / double(steps)) * double(x)));
     g.push_back(-1);
     return g;
   }
