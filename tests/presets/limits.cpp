@@ -2,6 +2,9 @@
 // presets that are parameter choices coincide exactly (docs/special-cases.md).
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <string>
+
 #include "diffbridge/bridge/presets.hpp"
 
 using namespace diffbridge;
@@ -69,6 +72,37 @@ TEST_CASE("rectified flow is the pi = 0 straight-path limit", "[limit][rf]") {
   };
   CHECK(err(0.0) < 1e-15);
   CHECK(err(1e-2) / err(5e-3) == Approx(4).epsilon(0.02));
+}
+
+TEST_CASE("rectified flow's step is the code's Euler step, dt = 1/N", "[rf]") {
+  // ImageGeneration/sampling.py euler_sampler: x += v(x, t_i)·(1/N), t_i = i/N·(1 − eps) + eps;
+  // a velocity network is x̂0 = x + (1 − t)·v on the straight path
+  for (double eps : {1e-3, 0.0, 0.2}) {
+    parameter_set ps;
+    ps.set("eps", std::to_string(eps));
+    const presets::rectified_flow rf(ps);
+    for (long N : {1L, 7L, 100L}) {
+      const auto g = rf.default_grid(N);
+      REQUIRE(g.size() == size_t(N) + 1);
+      double x = 0.3, xr = 0.3;
+      for (long i = 0; i < N; ++i) {
+        const double t = g[size_t(i)], v = std::sin(3 * t + x);  // any velocity field
+        CHECK(t == Approx(double(i) / double(N) * (1 - eps) + eps).epsilon(1e-15));
+        const auto s = rf.step(t, g[size_t(i) + 1], 0.0);
+        x = s.c_xt * x + s.c_x0 * (x + (1 - t) * v) + s.c_y;
+        xr = xr + std::sin(3 * t + xr) / double(N);
+        CHECK(x == Approx(xr).epsilon(1e-13));
+      }
+    }
+  }
+  // the generalised bridge's step lands on the path at `to`; the code's passes it by eps/(1 − eps)
+  const presets::rectified_flow rf;
+  // (x_t = t·x0 + (1 − t)·y pushed through each step, as coefficients of x0 and y)
+  const auto a = rf.step(0.5, 0.6, 0.0), b = rf.reference_step(0.5, 0.6, 0.0);
+  CHECK(b.c_xt * 0.5 + b.c_x0 == Approx(0.6).epsilon(1e-14));
+  CHECK(b.c_xt * 0.5 + b.c_y == Approx(0.4).epsilon(1e-14));
+  CHECK(a.c_xt * 0.5 + a.c_x0 == Approx(0.5 + 0.1 / (1 - 1e-3)).epsilon(1e-14));
+  CHECK(a.c_xt * 0.5 + a.c_y == Approx(0.5 - 0.1 / (1 - 1e-3)).epsilon(1e-14));
 }
 
 TEST_CASE("UniDB with gamma_inv = 0 is GOUB; the soft pin converges at first order",

@@ -25,8 +25,8 @@ class rectified_flow {
     return {"rectified-flow",
             detail::concat("eps=", eps_, " (data at t=1)"),
             "theta=0, V(0,s)=s with s=1-t, m=y, pin=hard at s=1, pi=0",
-            "exact (pi = 0: the deterministic path)",
-            "step: the implicit family at eta=0 (on the path it equals Euler on v = x0 - y)",
+            "exact (pi = 0: the deterministic path); its Euler steps overshoot by eps/(1-eps)",
+            "step: Euler on v = x0 - y with the code's dt = 1/N = (to - from)/(1 - eps)",
             0.0,
             modulation::zero};
   }
@@ -37,10 +37,16 @@ class rectified_flow {
     auto m = bridge_->marginal(1 - t);
     return {m.c_x0, m.c_y, 0.0};
   }
+  /// The code's Euler step x += v·dt (ImageGeneration/sampling.py euler_sampler), v = (x̂0 −
+  /// x)/(1 − t): its times t_i = i/N·(1 − eps) + eps are squeezed into [eps, 1] but its step is
+  /// dt = 1/N = (to − from)/(1 − eps), so each step goes (to − from)·eps/(1 − eps) past `to` and
+  /// the last ends eps/N beyond t = 1 (x̂0 plus eps/N·v). With eps = 0 it is the implicit step at
+  /// η = 0, exact on the path.
   step_coeffs<double> step(double from, double to, double eta) const {
     domain().require_step(from, to);
     require_parameter(eta == 0, "eta", eta, "0 (rectified flow is deterministic)");
-    return bridge_->step(1 - to, 1 - from, 0.0);
+    const double w = (to - from) / (1 - eps_) / (1 - from);  // dt/(1 − t)
+    return {1 - w, w, 0.0, 0.0};
   }
   /// RF's Euler grid t_i = i/N·(1 − eps) + eps, then 1.
   std::vector<double> default_grid(long steps) const {
@@ -51,7 +57,12 @@ class rectified_flow {
     return g;
   }
   marginal_coeffs<double> reference_coeffs(double t) const { return coeffs(t); }
-  step_coeffs<double> reference_step(double f, double t, double e) const { return step(f, t, e); }
+  /// The generalised bridge's step: the implicit family at η = 0, landing on the path at `to`.
+  step_coeffs<double> reference_step(double from, double to, double eta) const {
+    domain().require_step(from, to);
+    require_parameter(eta == 0, "eta", eta, "0 (rectified flow is deterministic)");
+    return bridge_->step(1 - to, 1 - from, 0.0);
+  }
   const bridge_type& bridge() const { return *bridge_; }
 
  private:
