@@ -142,6 +142,23 @@ TEST_CASE("DBIM's VP and VE schedules are DDBM's bridges", "[exact][dbim]") {
   presets::dbim de(pve);
   for (double t : {1e-4, 0.1, 0.5, 0.999}) CHECK(max_diff(dv.coeffs(t), vp.coeffs(t)) == 0);
   for (double t : {0.002, 10.0, 79.0}) CHECK(max_diff(de.coeffs(t), ve.coeffs(t)) == 0);
+  // schedule=vp stays pinned at t = 1 when sigma_max < 1 (VPNoiseSchedule: alpha_T, rho_T at 1);
+  // sigma_max only starts the sampling, from x_T = y (it pinned at sigma_max: c_x0 0.707 for
+  // 0.914 at t = 0.25, sigma_max = 0.5)
+  parameter_set half;
+  half.set("sigma_max=0.5");
+  const presets::dbim dh(half);
+  for (double t : {1e-4, 0.1, 0.25, 0.4995}) CHECK(max_diff(dh.coeffs(t), vp.coeffs(t)) == 0);
+  CHECK(dh.coeffs(0.25).c_x0 == Approx(0.91352).epsilon(1e-4));
+  CHECK(dh.coeffs(0.4995).std == Approx(0.46227).epsilon(1e-4));
+  const auto st = dh.step(0.495, 0.25, 0.0);
+  CHECK(st.c_xt == Approx(0.6148).epsilon(1e-3));
+  CHECK(st.c_y == Approx(-0.0815).epsilon(1e-3));
+  CHECK(make_preset("dbim", half).prior(0.5).c_y == 1);  // the code starts from x_T = y
+  CHECK(make_preset("dbim", half).prior(0.5).std == 0);
+  parameter_set over;
+  over.set("sigma_max=2");
+  CHECK_THROWS_AS(presets::dbim(over), invalid_parameter);
 }
 
 TEST_CASE("IR-SDE is GOUB's unpinned parent", "[exact][irsde]") {

@@ -2,7 +2,8 @@
 // on DDBM's bridges. schedule=vp (default) | ve: the DDBM-VP/VE bridges, ω = η·ω_M;
 // schedule=i2sb: DBIM's discrete I2SB schedule read at index round(999 t) with
 // ρ_T² = Σβ (not I2SB's per-index σ² + σ̄², so a + b ≠ 1: reported deviation).
-// Boot: from T the official step always adds the full c·z; no z on the last step (to t_min).
+// Boot: from x_T = y at T = sigma_max the official step always adds the full c·z; no z on the
+// last step (to t_min). schedule=vp is pinned at t = 1 for any sigma_max ≤ 1, as the code does.
 #pragma once
 
 #include "diffbridge/bridge/presets/ddbm.hpp"
@@ -28,7 +29,10 @@ class dbim {
       require_parameter(bd + bm > 0, "beta_d + beta_min", bd + bm, "> 0");
       auto c = cfg;
       c.target = reversion_target::zero;
-      bridge_.emplace(vp_process(T_, bm, bd), c);
+      // the code pins the VP bridge at t = 1 whatever sigma_max (alpha_T = alpha_fn(1), rho_T =
+      // rho_fn(1) in VPNoiseSchedule); sigma_max only starts the sampling
+      require_parameter(T_ <= 1, "sigma_max", T_, "<= 1 for schedule=vp (pinned at t = 1)");
+      bridge_.emplace(vp_process(1.0, bm, bd), c);
       own_ = detail::concat("schedule=vp beta_d=", bd, " beta_min=", bm);
     } else if (ve) {
       bridge_.emplace(ve_process(T_), cfg);
@@ -63,6 +67,11 @@ class dbim {
             0.0};
   }
   time_domain domain() const { return {false, 0.0, T_}; }
+  /// The code starts from x_T = y at t = sigma_max (sample_dbim), pinned there or not.
+  marginal_coeffs<double> prior(double t) const {
+    domain().require(t, "t");
+    return {0.0, 1.0, 0.0};
+  }
   std::vector<double> official_times() const { return {}; }
 
   marginal_coeffs<double> coeffs(double t) const {
