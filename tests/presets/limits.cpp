@@ -159,6 +159,10 @@ TEST_CASE("DBIM's VP and VE schedules are DDBM's bridges", "[exact][dbim]") {
   parameter_set over;
   over.set("sigma_max=2");
   CHECK_THROWS_AS(presets::dbim(over), invalid_parameter);
+  // the grid starts 1e-3 below sigma_max: with sigma_max − 1e-3 ≤ sigma_min it would run upwards
+  parameter_set close;
+  close.set("sigma_max=0.001");
+  CHECK_THROWS_AS(presets::dbim(close).default_grid(5), invalid_parameter);
 }
 
 TEST_CASE("IR-SDE is GOUB's unpinned parent", "[exact][irsde]") {

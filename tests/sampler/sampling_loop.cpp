@@ -257,6 +257,39 @@ TEST_CASE("sampling loop: pi-eps predictions from the pinned end (RDBM, GOUB, DB
   }
 }
 
+// A process whose noisy start holds nothing of x0 (c_x0 = 0, std > 0 at t = 1): a residual π there
+// needs x̂0, which a πε prediction cannot give.
+struct unpinned_noise_start {
+  preset_info info() const { return {"test", "", "", "", "", 0.0, modulation::residual}; }
+  time_domain domain() const { return {false, 0.0, 1.0}; }
+  std::vector<double> official_times() const { return {}; }
+  marginal_coeffs<double> coeffs(double t) const { return {1 - t, 0.0, t}; }
+  step_coeffs<double> step(double, double, double) const { return {1, 0, 0, 0}; }
+  std::vector<double> default_grid(long) const { return {1.0, 0.0}; }
+  marginal_coeffs<double> reference_coeffs(double t) const { return coeffs(t); }
+  step_coeffs<double> reference_step(double f, double t, double e) const { return step(f, t, e); }
+};
+
+TEST_CASE("sampling loop: a residual pi at a start without x0 needs an x0 prediction",
+          "[sample][errors]") {
+  const any_preset p{unpinned_noise_start{}};
+  auto y = std_backend::empty<float>(dims), x = std_backend::empty<float>(dims);
+  std_backend::copy_from_host(std::span<const float>(fixture().y), std_backend::as_view(y));
+  auto d = [](auto, double, auto, tensor_view<float> out) {
+    for (size_t i = 0; i < out.size(); ++i) out.data[i] = 0.5f;
+  };
+  sample_options o;
+  const std::vector<double> grid{1.0, 0.0};
+  auto run = [&] {
+    sample<std_backend, float>(p, grid, d, std_backend::as_view(std::as_const(y)),
+                               std_backend::as_view(x), o);
+  };
+  o.predicts = prediction::pi_eps;
+  CHECK_THROWS_WITH(run(), Catch::Contains("predict x0"));
+  o.predicts = prediction::x0;  // the same run predicting x0 goes through
+  CHECK_NOTHROW(run());
+}
+
 TEST_CASE("sampling loop rejects bad grids and shapes", "[sample][errors]") {
   const auto p = make_preset("rdbm");
   auto y = std_backend::empty<float>(dims), x = std_backend::empty<float>({1, 1, 2, 2});

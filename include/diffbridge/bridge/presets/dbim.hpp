@@ -104,6 +104,8 @@ class dbim {
   /// the exact time gives 995 (999·t = 995.5 in float32, rounded half to even).
   std::vector<double> default_grid(long nfe) const {
     require_parameter(nfe >= 2, "steps", nfe, ">= 2 (one NFE boots)");
+    require_parameter(float(T_ - 1e-3) > float(t_min_), "sigma_max", T_,
+                      "> sigma_min + 1e-3 (the grid runs from sigma_max - 1e-3 down to sigma_min)");
     std::vector<double> g{T_};
     for (float v : grid::torch_linspace(float(T_ - 1e-3), float(t_min_), nfe))
       g.push_back(double(v));
