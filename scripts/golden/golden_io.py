@@ -7,7 +7,7 @@ import os
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT = os.path.join(REPO, "tests", "golden")
-MAX_TOTAL_BYTES = 400 * 1024
+MAX_TOTAL_BYTES = 512 * 1024
 
 _written = []
 

@@ -29,7 +29,7 @@ import sys
 
 from golden_io import OUT, REPO, MAX_TOTAL_BYTES, _written
 from originals_bridges import make_bbdm, make_dbim, make_ddbm, make_i2sb
-from originals_diffusion import make_ddpm, make_rectified_flow, make_resshift
+from originals_diffusion import make_ddpm, make_ddpm_schedules, make_rectified_flow, make_resshift
 from originals_ou import make_euler_maruyama, make_goub, make_irsde, make_rdbm, make_unidb
 
 
@@ -46,6 +46,7 @@ def main():
     make_dbim()
     make_resshift()
     make_ddpm()
+    make_ddpm_schedules()
     make_rectified_flow()
     total = sum(os.path.getsize(p) for p in _written)
     for p in _written:

@@ -14,6 +14,11 @@ AVX2 kernels, torch's usual choice on x86-64 (forced with ATEN_CPU_CAPABILITY=av
             time read at index ((n_timestep - 1) * t).round().long(), n_timestep = 1000
   resshift  zsyOAOA/ResShift models/respace.py @3ce1d81 space_timesteps:
             {int((T/S) * x) for x in range(S)}, run from the largest down
+  ddim-*    ermongroup/ddim runners/diffusion.py @e8df66c sample_image (NumPy float64, not torch):
+            skip_type uniform: range(0, T, T // S); quad: [int(s) for s in
+            np.linspace(0, np.sqrt(T * 0.8), S) ** 2]; functions/denoising.generalized_steps runs
+            zip(reversed(seq), reversed([-1] + seq[:-1])): the grid below is reversed(seq) + [-1],
+            repeated indices kept as the code runs them
 
 Writes tests/golden/torch_grids.csv: rows `bridge,P,S,g_0 g_1 ...` (P = T, or 0 for dbim-i2sb;
 the grid as the code iterates it).  Usage:  /usr/bin/python3 scripts/golden/make_torch_grids.py
@@ -23,6 +28,7 @@ import os
 
 os.environ["ATEN_CPU_CAPABILITY"] = "avx2"  # before torch loads its kernels
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -47,6 +53,14 @@ def resshift(T, S):
     return sorted({int((T / S) * x) for x in range(S)}, reverse=True)
 
 
+def ddim(T, S, skip_type):
+    if skip_type == "uniform":
+        seq = list(range(0, T, T // S))
+    else:
+        seq = [int(s) for s in list(np.linspace(0, np.sqrt(T * 0.8), S) ** 2)]
+    return list(reversed(seq)) + [-1]
+
+
 def cases():
     # every S at small T and at the papers' T; at T = 1000 the first S and the ones that differed
     for T in (1, 2, 3, 7, 16, 33, 100):
@@ -66,6 +80,12 @@ def cases():
             yield "resshift", T, S, resshift(T, S)
     for S in list(range(2, 31)) + [100, 250, 333]:
         yield "resshift", 1000, S, resshift(1000, S)
+    for kind in ("uniform", "quad"):
+        for T in (1, 7, 100):
+            for S in range(1, T + 1):
+                yield "ddim-" + kind, T, S, ddim(T, S, kind)
+        for S in list(range(1, 61)) + [99, 100, 101, 333, 500, 999, 1000]:
+            yield "ddim-" + kind, 1000, S, ddim(1000, S, kind)
 
 
 def main():

@@ -182,6 +182,18 @@ def make_i2sb():
         write_steps(case, "i2sb", sets,
                     "diffusion.p_posterior (eq 4, x0 form, no z when n'=0) on space_indices(1000, nfe+1) reversed; "
                     "nfe=10 all pairs, nfe=999 first 50 and last 50 pairs", rows, True)
+    # --ot-ode (train.py / sample.py): q_sample without std_sb * noise, p_posterior without var * z
+    S = i2sb_schedule(0.3)
+    co = i2sb_coeffs(S)
+    co = [(i, a, b, 0.0) for i, a, b, _ in (co[i] for i in secondary_indices(S["n"], extra=range(495, 505)))]
+    sets = [("ot_ode", "true")]
+    write_coeffs("i2sb_otode", "i2sb", sets,
+                 "NVlabs/I2SB @1ffdfaa diffusion.q_sample(ot_ode=True): mu_x0 x0 + mu_x1 x1, no noise; beta_max=0.3; "
+                 "subset of indices", co, True)
+    rows = [(n, p, 1.0) + i2sb_p_posterior(S, p, n)[:3] + (0.0,) for n, p in i2sb_pairs(10) + i2sb_pairs(999)[:20]]
+    write_steps("i2sb_otode", "i2sb", sets,
+                "diffusion.p_posterior(ot_ode=True): mu_x0 x0 + mu_xn x_n, never noise; nfe=10 and the first 20 of "
+                "nfe=999", rows, True)
 
 
 # ======================================================================================
@@ -355,7 +367,9 @@ def make_dbim():
     N = 9
     for case, name, ns, sets in [("dbim-vp", "vp", vp, []),
                                  ("dbim-ve", "ve", ve, [("schedule", "ve"), ("sigma_max", "80.0"), ("sigma_min", "0.002")]),
-                                 ("dbim-i2sb", "i2sb", i2, [("schedule", "i2sb"), ("beta_max", "1.0")])]:
+                                 ("dbim-i2sb", "i2sb", i2, [("schedule", "i2sb"), ("beta_max", "1.0")]),
+                                 ("dbim-i2sb_betamin0.2", "i2sb", DbimI2SB(beta_min=0.2),
+                                  [("schedule", "i2sb"), ("beta_max", "1.0"), ("beta_min", "0.2")])]:
         T = ns.T
         ts = np.linspace(T - 1e-3, ns.t_min, N + 1)        # get_sigmas_uniform(N, t_min, t_max - 1e-3)
         extra = [T, 0.5 * T] + ([0.0] if name == "i2sb" else [])

@@ -105,6 +105,58 @@ def make_ddpm():
                 "eta in {0,0.5,1}; next after 0 is -1 (abar=1: returns x0)", srows, True)
 
 
+def ddim_betas(beta_schedule, beta_start, beta_end, T):
+    """runners/diffusion.get_beta_schedule (ermongroup/ddim @e8df66c), written from its code; and
+    'cosine' of improved-diffusion's get_named_beta_schedule (openai/improved-diffusion
+    gaussian_diffusion.py betas_for_alpha_bar, max_beta 0.999), which ddim does not offer."""
+    if beta_schedule == "quad":
+        return np.linspace(beta_start ** 0.5, beta_end ** 0.5, T, dtype=np.float64) ** 2
+    if beta_schedule == "linear":
+        return np.linspace(beta_start, beta_end, T, dtype=np.float64)
+    if beta_schedule == "const":
+        return beta_end * np.ones(T, dtype=np.float64)
+    if beta_schedule == "sigmoid":
+        x = np.linspace(-6, 6, T)
+        return 1 / (np.exp(-x) + 1) * (beta_end - beta_start) + beta_start
+    if beta_schedule == "cosine":
+        ab = lambda t: math.cos((t + 0.008) / 1.008 * math.pi / 2) ** 2
+        return np.array([min(1 - ab((i + 1) / T) / ab(i / T), 0.999) for i in range(T)])
+    raise NotImplementedError(beta_schedule)
+
+
+def ddim_seq(T, S, skip_type):
+    """runners/diffusion.sample_image: the indices generalized_steps walks (increasing)."""
+    if skip_type == "uniform":
+        return list(range(0, T, T // S))
+    return [int(v) for v in list(np.linspace(0, np.sqrt(T * 0.8), S) ** 2)]
+
+
+def make_ddpm_schedules():
+    """Every other beta_schedule of ddim (and improved DDPM's cosine): coefficients at every
+    19th index, and DDIM steps along the uniform (S = 10) and quad (S = 20) grids, eta 0 and 1."""
+    T, b0, b1 = 1000, 1e-4, 0.02
+    for kind in ("quad", "const", "sigmoid", "cosine"):
+        la = np.concatenate([[0.0], np.cumsum(np.log1p(-ddim_betas(kind, b0, b1, T)))])
+        sets = [("beta_schedule", kind)]
+        rows = [(i, math.exp(0.5 * la[i + 1]), 0.0, math.sqrt(-math.expm1(la[i + 1])))
+                for i in list(range(0, T, 19)) + [T - 1]]
+        write_coeffs("ddpm_" + kind, "ddpm", sets,
+                     "ermongroup/ddim @e8df66c get_beta_schedule('%s', 1e-4, 0.02, 1000)%s + compute_alpha"
+                     % (kind, " (cosine: improved-diffusion betas_for_alpha_bar)" if kind == "cosine" else ""),
+                     rows, True)
+        srows = []
+        for S, skip in ((10, "uniform"), (20, "quad")):
+            seq = ddim_seq(T, S, skip)
+            seq_next = [-1] + seq[:-1]
+            for eta in (0.0, 1.0):
+                for i, j in zip(reversed(seq), reversed(seq_next)):
+                    if i != j:  # a step from an index to itself is the identity
+                        srows.append((i, j, eta) + ddim_step(la, i, j, eta))
+        write_steps("ddpm_" + kind, "ddpm", sets,
+                    "functions/denoising.generalized_steps (x0 form) on seq of skip_type uniform (S=10) and "
+                    "quad (S=20), eta 0 and 1", srows, True)
+
+
 # ======================================================================================
 # Rectified flow   gnobitab/RectifiedFlow  ImageGeneration/losses.py @5a1fd4dd
 # ======================================================================================

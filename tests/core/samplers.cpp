@@ -182,3 +182,25 @@ TEST_CASE("no NaN anywhere in the domain", "[robustness]") {
       }
   }
 }
+
+// DDBM runs one step too: get_sigmas_karras(1) is linspace(0, 1, 1) = [0], the grid
+// [sigma_max − 1e-4, 0], and sample_heun's only step is its last, an Euler step from x = y.
+// Constants: scripts/golden/ddbm_one_step.py (its float64 port of the code's ODE drift). Next
+// to the pin the drift's x and y weights are ≈ ±5e3 and cancel (in the port for VP, in the
+// library for both: 8e-12 relative measured for VE), hence 1e-9 relative.
+TEST_CASE("DDBM with one step equals its code's single Euler step", "[sampler][ddbm]") {
+  const presets::ddbm_ve ve;
+  const presets::ddbm_vp vp;
+  const auto gve = ve.default_grid(1), gvp = vp.default_grid(1);
+  REQUIRE(gve.size() == 2);
+  REQUIRE(gvp.size() == 2);
+  CHECK(gve[0] == Approx(80 - 1e-4).epsilon(1e-15));
+  CHECK(gvp[0] == Approx(1 - 1e-4).epsilon(1e-15));
+  CHECK(gvp[1] == 0);
+  const double y = 0.37, D = -1.25;
+  auto den = [&](double, double) { return D; };
+  CHECK(heun_pf_ode(ve.bridge(), gve, y, y, den) == Approx(D).epsilon(1e-9));
+  const double want = 0.9080795252949212 * D - 0.048841270603727338 * y;
+  CHECK(heun_pf_ode(vp.bridge(), gvp, y, y, den) == Approx(want).epsilon(1e-9));
+  CHECK_THROWS_AS(grid::karras(1, 0.5, 1, 7, false), invalid_parameter);  // one time, no step
+}

@@ -246,10 +246,21 @@ TEST_CASE("grids equal the originals' own, torch's float32 included", "[grid]") 
       REQUIRE(g.back() == -1);
       g.pop_back();
       CHECK(g == want);
+    } else if (name == "ddim-uniform" || name == "ddim-quad") {
+      parameter_set ps;
+      ps.set("num_diffusion_timesteps", std::to_string(P));
+      ps.set("skip_type", name.substr(5));
+      const auto g = make_preset("ddpm", ps).default_grid(S);
+      // the code's steps from an index to itself (quad's repeated small indices) are identities
+      // of the DDIM update and left out
+      want.erase(std::unique(want.begin(), want.end()), want.end());
+      CHECK(g == want);
     } else {
       FAIL("unknown grid " << name);
     }
   }
+  CHECK(rows["ddim-uniform"] == 175);
+  CHECK(rows["ddim-quad"] == 175);
   CHECK(rows["rdbm"] == 289);
   CHECK(rows["bbdm"] == 153);
   CHECK(rows["dbim-i2sb"] == 45);

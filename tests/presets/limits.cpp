@@ -2,8 +2,10 @@
 // presets that are parameter choices coincide exactly (docs/special-cases.md).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "diffbridge/bridge/presets.hpp"
 
@@ -185,12 +187,12 @@ TEST_CASE("IR-SDE is GOUB's unpinned parent", "[exact][irsde]") {
   }
 }
 
-// beta_schedule = sqrt_linear (latent diffusion's 'linear', DiffIR's IPR diffusion): β =
+// beta_schedule = quad (ddim's name; latent diffusion's 'linear', DiffIR's IPR diffusion): β =
 // linspace(√β0, √β1, T)², and the marginal is still ᾱ-based: c_x0 = √ᾱ_i, std = √(1 − ᾱ_i).
-TEST_CASE("DDPM with beta_schedule=sqrt_linear", "[exact][ddpm]") {
+TEST_CASE("DDPM with beta_schedule=quad", "[exact][ddpm]") {
   parameter_set ps;
   ps.set("num_diffusion_timesteps=4"), ps.set("beta_start=0.1"), ps.set("beta_end=0.99");
-  ps.set("beta_schedule=sqrt_linear");
+  ps.set("beta_schedule=quad");
   const presets::ddpm d(ps);
   double abar = 1;
   for (int i = 0; i < 4; ++i) {
@@ -201,9 +203,36 @@ TEST_CASE("DDPM with beta_schedule=sqrt_linear", "[exact][ddpm]") {
     CHECK(m.c_x0 == Approx(std::sqrt(abar)).epsilon(1e-13));
     CHECK(m.std == Approx(std::sqrt(1 - abar)).epsilon(1e-13));
   }
+  // latent diffusion's name for this schedule means ddim's 'linear' there: refused, explained
+  parameter_set ldm;
+  ldm.set("beta_schedule=sqrt_linear");
+  CHECK_THROWS_WITH(presets::ddpm(ldm), Catch::Contains("is 'quad'"));
   parameter_set bad;
-  bad.set("beta_schedule=cosine");
+  bad.set("beta_schedule=jsd");  // its last β is 1: ᾱ_{T−1} = 0 and DDIM divides by it
   CHECK_THROWS_AS(presets::ddpm(bad), invalid_parameter);
+  // the others: const is β1 everywhere, cosine ignores β0 and β1 (golden tables: ddpm_*.csv)
+  parameter_set c;
+  c.set("beta_schedule=const"), c.set("num_diffusion_timesteps=3");
+  CHECK(presets::ddpm(c).betas() == std::vector<double>{0.02, 0.02, 0.02});
+  parameter_set sg;
+  sg.set("beta_schedule=sigmoid"), sg.set("beta_start=0.02"), sg.set("beta_end=0.01");
+  CHECK_THROWS_WITH(presets::ddpm(sg), Catch::Contains("beta_end"));
+}
+
+TEST_CASE("DDPM's quad skip grid", "[grid][ddpm]") {
+  parameter_set ps;
+  ps.set("skip_type=quad");
+  const presets::ddpm d(ps);
+  // int(linspace(0, √800, 10)²) = 0, 9, 39, 88, 158, 246, 355, 483, 632, 800 (ddim, T = 1000)
+  CHECK(d.default_grid(10) == std::vector<double>{800, 632, 483, 355, 246, 158, 88, 39, 9, 0, -1});
+  CHECK(d.default_grid(1) == std::vector<double>{0, -1});
+  // S = 50 repeats index 0 (0.33² truncates to 0): the identity step 0 → 0 is left out
+  const auto g = d.default_grid(50);
+  CHECK(g.size() == 50);
+  CHECK(std::adjacent_find(g.begin(), g.end()) == g.end());
+  parameter_set bad;
+  bad.set("skip_type=logsnr");
+  CHECK_THROWS_WITH(presets::ddpm(bad), Catch::Contains("uniform|quad"));
 }
 
 TEST_CASE("coefficients keep full relative precision next to the pinned end and as s -> t",

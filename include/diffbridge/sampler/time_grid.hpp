@@ -38,13 +38,17 @@ inline std::vector<double> uniform(double hi, double lo, long n) {
 
 /// Karras et al. (EDM): t_i = (hi^{1/ρ} + i/(n−1)(lo^{1/ρ} − hi^{1/ρ}))^ρ, i = 0..n−1,
 /// optionally followed by 0 (DDBM's `get_sigmas_karras`).
+/// n = 1 is the ramp linspace(0, 1, 1) = [0]: the single time `hi` (then 0), as DDBM runs it.
 inline std::vector<double> karras(double hi, double lo, long n, double rho, bool append_zero) {
-  require_parameter(n >= 2, "steps", n, ">= 2");
+  require_parameter(n >= (append_zero ? 1 : 2), "steps", n, append_zero ? ">= 1" : ">= 2");
   require_parameter(lo > 0 && hi > lo, "t_min", lo, "in (0, t_max)");
   require_parameter(rho > 0, "rho", rho, "> 0");
   std::vector<double> g;
   const double a = std::pow(hi, 1 / rho), b = std::pow(lo, 1 / rho);
-  for (long i = 0; i < n; ++i) g.push_back(std::pow(a + double(i) / double(n - 1) * (b - a), rho));
+  for (long i = 0; i < n; ++i) {
+    const double ramp = n == 1 ? 0.0 : double(i) / double(n - 1);
+    g.push_back(std::pow(a + ramp * (b - a), rho));
+  }
   if (append_zero) g.push_back(0);
   return g;
 }

@@ -77,7 +77,9 @@ std::vector<Real> linear(long T, Real start, Real end) {
   return linspace<Real>(start, end, T);
 }
 
-/// sqrt-linear: (√start + i/(n−1)·(√end − √start))², i = 0..n−1 (I2SB `make_beta_schedule`).
+/// sqrt-linear: (√start + i/(n−1)·(√end − √start))², i = 0..n−1: what latent diffusion's and
+/// I2SB's `make_beta_schedule` call 'linear' and ddim's `get_beta_schedule` 'quad' (latent
+/// diffusion's 'sqrt_linear' is the plain `linear` above).
 template <std::floating_point Real = double>
 std::vector<Real> sqrt_linear(long n, Real start, Real end) {
   detail::require_steps(n, "n");
@@ -88,14 +90,15 @@ std::vector<Real> sqrt_linear(long n, Real start, Real end) {
   return r;
 }
 
-/// Sigmoid schedule: start + (end − start)·σ(linspace(−6, 6, T)).
+/// Sigmoid schedule: σ(linspace(−6, 6, T))·(end − start) + start, σ(x) = 1/(e^{−x} + 1), in
+/// that order of operations (ddim's `get_beta_schedule('sigmoid')`).
 template <std::floating_point Real = double>
 std::vector<Real> sigmoid(long T, Real start, Real end) {
   detail::require_steps(T);
   require_parameter(start > 0 && std::isfinite(start), "start", start, "finite and > 0");
   require_parameter(end > start, "end", end, "> start");
   auto x = linspace<Real>(-6, 6, T);
-  for (auto& v : x) v = start + (end - start) / (1 + std::exp(-v));
+  for (auto& v : x) v = 1 / (std::exp(-v) + 1) * (end - start) + start;
   return x;
 }
 

@@ -40,8 +40,11 @@ class dbim {
     } else {
       require_parameter(T_ == 1.0, "sigma_max", T_, "1 for schedule=i2sb");
       const double bmax = ps.number("beta_max", 1.0, 1e-300, 1e300, "> 0");
+      // I2SBNoiseSchedule: linear_start = beta_min / n_timestep, linear_end = beta_max / n_timestep
+      const double bmin = ps.number("beta_min", 0.1, 1e-300, 1e300, "> 0");
       parameter_set ip;
       ip.set("beta_max", fmt(bmax));
+      ip.set("linear_start", fmt(bmin / 1000));
       i2sb_.emplace(ip);
       const auto& b = i2sb_->betas();
       double acc = 0;
@@ -50,7 +53,7 @@ class dbim {
       bwd_.assign(b.size(), 0);
       acc = 0;
       for (size_t i = b.size(); i-- > 0;) bwd_[i] = acc += b[i];
-      own_ = detail::concat("schedule=i2sb beta_max=", bmax);
+      own_ = detail::concat("schedule=i2sb beta_max=", bmax, " beta_min=", bmin);
     }
     ps.require_all_used("dbim");
     own_ += detail::concat(" sigma_max=", T_, " sigma_min=", t_min_);

@@ -1,9 +1,9 @@
 // The IPR diffusion of DiffIR Stage 2 (spec §2.10, §6) is the library's DDPM preset
 // (presets::ddpm: the unpinned OU process θ̄_i = −½·log ᾱ_i, λ = 1, target 0, index −1..T−1 with
-// ᾱ_{−1} = 1) with DiffIR's schedule, beta_schedule = sqrt_linear: β = linspace(√ls, √le, T)²
-// (latent diffusion's make_beta_schedule('linear')). Sampling runs T posterior steps t → t−1
-// (η = 1: coef1·x̂0 + coef2·z) through the backend's fused step kernel with π = 0, i.e. the
-// posterior mean without added noise, x0-parameterised, no clipping.
+// ᾱ_{−1} = 1) with DiffIR's schedule, beta_schedule = quad: β = linspace(√ls, √le, T)²
+// (latent diffusion's make_beta_schedule('linear'); ddim calls it 'quad'). Sampling runs T
+// posterior steps t → t−1 (η = 1: coef1·x̂0 + coef2·z) through the backend's fused step kernel with
+// π = 0, i.e. the posterior mean without added noise, x0-parameterised, no clipping.
 #pragma once
 
 #include <cmath>
@@ -82,7 +82,7 @@ class ipr_ddpm {
     parameter_set ps;  // %.17g: the doubles round-trip exactly
     ps.set("num_diffusion_timesteps", diffbridge::detail::concat(T));
     ps.set("beta_start", fmt(ls)), ps.set("beta_end", fmt(le));
-    ps.set("beta_schedule", "sqrt_linear");
+    ps.set("beta_schedule", "quad");
     return ps;
   }
   static std::string fmt(double v) {
