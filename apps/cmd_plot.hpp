@@ -93,8 +93,8 @@ inline io::svg::figure trajectories(const args& a, const std::string& name, cons
   const auto K = size_t(a.has("--paths") ? to_integer("--paths", a.one("--paths"), 1, 200) : 8);
   const double y = a.has("--y") ? to_number("--y", a.one("--y")) : 0.4;
   sample_options o;
-  o.pi = pi, o.eta = a.has("--eta") ? to_number("--eta", a.one("--eta")) : 1.0;
-  if (name == "rectified-flow" && !a.has("--eta")) o.eta = 0;
+  o.pi = pi;
+  if (a.has("--eta")) o.eta = to_number("--eta", a.one("--eta"));  // else the preset's own
   o.sampler = a.one_or("--sampler", "");
   o.seed = std::uint64_t(to_integer("--seed", a.one_or("--seed", "0"), 0, max_seed));
   // one pixel: a bimodal prior, y = x0 + N(0, 0.1²)

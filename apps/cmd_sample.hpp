@@ -76,7 +76,7 @@ inline int cmd_sample(int argc, char** argv) {
   }
   const long steps = long(to_integer("--steps", a.one("--steps"), 1, 1000000));
   sample_options o;
-  o.eta = a.has("--eta") ? to_number("--eta", a.one("--eta")) : 0.0;
+  if (a.has("--eta")) o.eta = to_number("--eta", a.one("--eta"));  // else the preset's own
   o.seed = std::uint64_t(to_integer("--seed", a.one_or("--seed", "0"), 0, max_seed));
   o.sampler = a.one_or("--sampler", "");
   if (a.has("--pi")) {  // else the preset's own π (RDBM: its pi parameter)

@@ -171,8 +171,17 @@ int main(int argc, char** argv) {
           peak_mib - base_mib, ws.allocations() - allocs);
       if (graph) {
         try {
+          // graph and executable destroyed on every path, a failed capture or launch included
           cudaGraph_t g = nullptr;
           cudaGraphExec_t ge = nullptr;
+          struct graph_guard {
+            cudaGraph_t& g;
+            cudaGraphExec_t& ge;
+            ~graph_guard() {
+              if (ge) cudaGraphExecDestroy(ge);
+              if (g) cudaGraphDestroy(g);
+            }
+          } guard{g, ge};
           check(cudaStreamBeginCapture(ctx.stream(), cudaStreamCaptureModeThreadLocal),
                 "cudaStreamBeginCapture");
           try {
@@ -192,8 +201,6 @@ int main(int argc, char** argv) {
           const auto [gmed, gbest] = time_runs(replay);
           std::printf(" graph_median_ms=%.3f graph_min_ms=%.3f graph_nodes=%zu", gmed, gbest,
                       nodes);
-          cudaGraphExecDestroy(ge);
-          cudaGraphDestroy(g);
         } catch (const std::exception& e) {
           std::printf(" graph=failed");
           std::fprintf(stderr, "bench_diffir_cuda: graph capture failed: %s\n", e.what());

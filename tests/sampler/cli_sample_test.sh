@@ -22,6 +22,14 @@ check "point target reached" cmp -s <(tail -c +129 "$data/target.npy") <(tail -c
 "$bin" sample --bridge goub --steps 100 --sampler euler-maruyama --seed 1 \
   --denoiser "point:$data/target.npy" --input "$data/y.npy" --output "$tmp/em.npy"
 check "goub euler-maruyama" test -s "$tmp/em.npy"
+# without --eta a preset runs its own official sampler (preset_info::default_eta; I2SB: 1)
+i2sb() { "$bin" sample --bridge i2sb --steps 5 --seed 2 --denoiser "point:$data/target.npy" \
+           --input "$data/y.npy" "$@"; }
+i2sb --output "$tmp/i2sb.npy"
+i2sb --eta 1 --output "$tmp/i2sb_eta1.npy"
+i2sb --eta 0 --output "$tmp/i2sb_eta0.npy"
+check "default eta is the preset's own (i2sb: 1)" cmp -s "$tmp/i2sb.npy" "$tmp/i2sb_eta1.npy"
+check "and not 0" bash -c "! cmp -s '$tmp/i2sb.npy' '$tmp/i2sb_eta0.npy'"
 
 S=(sample --bridge rdbm --steps 10 --seed 1 --output "$tmp/out.npy")
 expect_error "missing input" "missing.npy" "${S[@]}" --denoiser "point:$data/target.npy" --input "$data/missing.npy"

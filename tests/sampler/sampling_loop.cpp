@@ -81,7 +81,7 @@ std::vector<double> reference(const any_preset& p, const std::vector<double>& gr
     x += pr.std * pi_of(x0, y) * philox_normals{o.seed, 0}(i);
     for (size_t k = 0; k + 1 < grid.size(); ++k) {
       x0 = 0.7 * f.target[i] + 0.3 * std::tanh(x);
-      const auto c = p.step(grid[k], grid[k + 1], o.eta, o.sampler);
+      const auto c = p.step(grid[k], grid[k + 1], o.eta.value_or(p.info().default_eta), o.sampler);
       x = c.c_xt * x + c.c_x0 * x0 + c.c_y * y +
           c.c_z * pi_of(x0, y) * philox_normals{o.seed, k + 1}(i);
     }

@@ -22,7 +22,10 @@ namespace diffbridge {
 enum class prediction { x0, pi_eps };
 
 struct sample_options {
-  double eta = 0;  ///< η of the implicit family (the preset's `step`)
+  /// η of the implicit family (the preset's `step`); unset: the preset's own, that of its
+  /// official sampler (preset_info::default_eta: 1 for the posterior samplers of I2SB, BBDM,
+  /// ResShift, IR-SDE, GOUB, UniDB; 0 for RDBM's Eq. 19, DDIM, DBIM, rectified flow)
+  std::optional<double> eta;
   /// π of the noise terms; unset: the preset's own (preset_info::pi — RDBM's `pi` parameter,
   /// 0 for rectified flow, else 1)
   std::optional<modulation> pi;
@@ -41,6 +44,7 @@ void sample(const any_preset& p, std::span<const double> grid, Denoiser&& denois
   if (grid.size() < 2) throw invalid_time("the sampling grid needs at least two times");
   for (size_t i = 0; i + 1 < grid.size(); ++i) p.domain().require_step(grid[i], grid[i + 1]);
   if (!(x.dims == y.dims)) throw invalid_input("sample: x and y shapes differ");
+  const double eta = o.eta.value_or(p.info().default_eta);
   auto x0_store = B::template empty<T>(y.dims);
   const auto x0h = B::as_view(x0_store);
   const typename B::template view<const T> cx = x, cx0 = x0h;
@@ -77,7 +81,7 @@ void sample(const any_preset& p, std::span<const double> grid, Denoiser&& denois
 
     for (size_t i = 0; i + 1 < grid.size(); ++i) {
       denoise(cx, grid[i], y, x0h);
-      const auto c = p.step(grid[i], grid[i + 1], o.eta, o.sampler);
+      const auto c = p.step(grid[i], grid[i + 1], eta, o.sampler);
       if (o.predicts == prediction::pi_eps) {
         if (p.coeffs(grid[i]).c_x0 == 0) {
           // x_t holds nothing of x0 (the pinned end): πε gives no x̂0. A step that reads x̂0
