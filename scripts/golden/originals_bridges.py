@@ -97,9 +97,12 @@ def make_bbdm():
         for t, n in zip(steps[:-1], steps[1:]):
             rows.append((t, n, eta) + bbdm_p_sample(S, t, n, eta)[0])
         rows.append((0, -1, eta, 0.0, 1.0, 0.0, 0.0))   # steps[i] == 0: return x0_recon
+    for t, n in list(zip(steps[:-1], steps[1:]))[:20]:  # the code takes any eta >= 0 (noise eta*sigma)
+        rows.append((t, n, 2.0) + bbdm_p_sample(S, t, n, 2.0)[0])
     write_steps("bbdm", "bbdm", [],
                 "BrownianBridgeModel.p_sample (x0 form, eta quirk: mean uses the eta=1 sigma2, noise eta*sqrt(sigma2)) "
-                "on its 200-entry skip grid (torch float32 arange .long() ++ [1,0]); from 0 returns x0_recon",
+                "on its 200-entry skip grid (torch float32 arange .long() ++ [1,0]); from 0 returns x0_recon; "
+                "eta=2 on the first 20 pairs",
                 rows, True)
 
 

@@ -48,7 +48,8 @@ class bbdm : public bridge_backed {
 
   step_coeffs<double> step(double from, double to, double eta) const {
     domain().require_step(from, to);
-    require_parameter(eta >= 0 && eta <= 1, "eta", eta, "in [0, 1]");
+    // any η ≥ 0, as the code: only the noise scales with it (η > 1: more noise than the posterior)
+    require_parameter(eta >= 0 && std::isfinite(eta), "eta", eta, ">= 0 and finite");
     if (to == -1) return {0, 1, 0, 0};  // the official loop returns x̂0 at index 0
     const auto post = bridge_->posterior(to, from);
     const auto s = bridge_->step(to, from, 1.0);  // k and the mean from σ² at η = 1
