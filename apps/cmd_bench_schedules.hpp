@@ -97,6 +97,13 @@ inline int cmd_bench_schedules(int argc, char** argv) {
   const fs::path parent = fs::absolute(out, ec).parent_path();
   if (!fs::exists(out, ec) && !fs::is_directory(parent, ec))
     throw invalid_input("--out " + out.string() + ": its parent directory does not exist");
+  // a name that cannot be written is found now, not after the computation with half the files out
+  std::vector<fs::path> files{out / "overview.svg"};
+  for (const auto& c : cases)
+    files.push_back(out / (c.label + ".csv")), files.push_back(out / (c.label + ".svg"));
+  for (const auto& f : files)
+    if (fs::is_directory(f, ec))
+      throw invalid_input(f.string() + ": is a directory; cannot write the result there");
 
   const auto t0 = std::chrono::steady_clock::now();
   const auto px = bench_pixels(cfg.pixels, cfg.seed);

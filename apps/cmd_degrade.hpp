@@ -28,6 +28,7 @@ inline int cmd_degrade(int argc, char** argv) {
   const fs::path input = a.one("--input"), output = a.one("--output");
   check_output_name(output);
   const planar in = read_input(input);
+  check_output_size(output, in.s.w, in.s.h);
   const std::vector<double> d = data::degrade(in.v, 3, in.s.h, in.s.w, kind, seed);
   std::vector<float> v(d.begin(), d.end());
   if (is_npy(output)) {
@@ -59,6 +60,10 @@ inline int cmd_compare(int argc, char** argv) {
       throw invalid_input(diffbridge::detail::concat(n, ": size ", imgs.back().s.w, "x",
                                                      imgs.back().s.h,
                                                      " differs from the reference's ", W, "x", H));
+  }
+  if (!sbs.empty()) {
+    const std::size_t n = imgs.size() + 1;
+    check_output_size(sbs, n * W + (n - 1) * 4, H);
   }
   std::string report;
   for (std::size_t k = 0; k < imgs.size(); ++k) {

@@ -24,12 +24,15 @@ namespace diffbridge::cli {
 
 namespace plot_detail {
 
-/// The times at which a preset's schedule is drawn: every index, or 401 points.
+/// The times at which a preset's schedule is drawn: every index (up to 1,001 of them, else
+/// 1,001 indices spread evenly, both ends included), or 401 points.
 inline std::vector<double> plot_times(const any_preset& p) {
   const auto d = p.domain();
   std::vector<double> t;
-  if (d.discrete) {
+  if (d.discrete && d.hi - d.lo <= 1000) {
     for (double v = d.lo; v <= d.hi; v += 1) t.push_back(v);
+  } else if (d.discrete) {
+    for (int i = 0; i <= 1000; ++i) t.push_back(std::round(d.lo + (d.hi - d.lo) * i / 1000.0));
   } else {
     for (int i = 0; i <= 400; ++i) t.push_back(d.lo + (d.hi - d.lo) * i / 400.0);
   }

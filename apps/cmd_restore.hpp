@@ -14,14 +14,17 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <span>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 #include "cli_args.hpp"
 #include "diffbridge/core/philox.hpp"
@@ -79,6 +82,40 @@ inline void check_output_name(const fs::path& p) {
   if (!fs::is_directory(dir)) throw invalid_input(p.string() + ": the output directory does not exist");
 }
 
+/// PNG / JPEG sides are at most 65535 pixels: an output that would be larger is refused before
+/// any work (a .npy output has no such limit).
+inline void check_output_size(const fs::path& p, std::size_t w, std::size_t h) {
+  if (!is_npy(p) && (w > 65535 || h > 65535))
+    throw invalid_input(diffbridge::detail::concat(
+        p.string(), ": the output would be ", w, "x", h,
+        " pixels; PNG and JPEG sides are at most 65535 (write a .npy instead)"));
+}
+
+/// The host memory a pass needs, estimated from the activations: 32 floats per body pixel and
+/// unit of `dim`, plus 8 per input and output pixel. Measured peaks are below it: the deblur
+/// network (dim 48) at 1024², 15–16 floats (docs/performance.md, Eigen and Thrust-OMP pools);
+/// the default model (dim 16) at 1024², peak RSS 0.87 GB (eigen) and 1.51 GB (thrust) where
+/// this counts 2.18 GB.
+/// An image whose estimate exceeds the machine's physical memory is refused before the weights
+/// load: the allocations would otherwise succeed (overcommit) and the kernel kill the process.
+/// (--backend cuda allocates on the device, whose allocator fails with an error instead.)
+inline void require_memory(const dfr::config& c, dfr::variant v, const shape& in,
+                           const std::string& backend) {
+  if (backend == "cuda") return;
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return;  // unknown: nothing to compare with
+  const double m = double(dfr::pad_multiple(v)), u = double(dfr::g_unshuffle(v));
+  const double ph = std::ceil(double(in.h) / m) * m, pw = std::ceil(double(in.w) / m) * m;
+  const double s = double(dfr::out_scale(v));
+  const double floats = 32.0 * double(c.dim) * (ph / u) * (pw / u) + 8.0 * ph * pw * (1 + s * s);
+  const double need = 4.0 * floats, have = double(pages) * double(page);
+  if (need > have)
+    throw invalid_input(diffbridge::detail::concat(
+        "a ", in.w, "x", in.h, " image needs about ", std::ceil(need / 1e9),
+        " GB for this network (dim ", c.dim, "), more than this machine's ", std::floor(have / 1e9),
+        " GB; restore it in tiles"));
+}
+
 /// A float32 .npy of shape (1, C, H, W) with the given C and values in [0, 1] (the range of the
 /// network's image input and of a mask, as PNG / JPEG are read).
 inline planar read_npy_nchw(const fs::path& p, std::size_t channels, const char* what) {
@@ -122,6 +159,12 @@ inline std::vector<float> ipr_noise(const std::string& path, std::uint64_t seed)
     const bool ok = (a.shape == std::vector<std::size_t>{1, dfr::ipr_width}) ||
                     (a.shape == std::vector<std::size_t>{dfr::ipr_width});
     if (!ok) throw invalid_input(path + ": the IPR noise must have shape (1, 256)");
+    // standard normal draws: |z| beyond 100 is no such draw, and 1e30 overflows the network
+    for (std::size_t i = 0; i < a.data.size(); ++i)
+      if (!(std::abs(a.data[i]) <= 100.0f))
+        throw invalid_input(diffbridge::detail::concat(path, ": the IPR noise holds ", a.data[i],
+                                                       " at index ", i,
+                                                       "; N(0, 1) draws are within [-100, 100]"));
     return a.data;
   }
   const philox_normals rng{seed, 0};
@@ -139,11 +182,25 @@ inline std::uint64_t to_seed(const std::string& s) {
 inline dfr::config read_config(dfr::variant v, const std::string& path) {
   dfr::config c = dfr::default_config(v);
   if (path.empty()) return c;
+  if (fs::is_directory(path)) throw invalid_input(path + ": is a directory, not a JSON config");
   std::ifstream in(path);
   if (!in) throw invalid_input(path + ": cannot open");
   nlohmann::json j;
+  std::vector<std::vector<std::string>> keys;  // of each open object: a repeated key is an error
+  const auto no_duplicates = [&](int, nlohmann::json::parse_event_t ev, nlohmann::json& k) {
+    using ev_t = nlohmann::json::parse_event_t;
+    if (ev == ev_t::object_start) keys.emplace_back();
+    if (ev == ev_t::object_end && !keys.empty()) keys.pop_back();
+    if (ev == ev_t::key && !keys.empty()) {
+      const std::string name = k.get<std::string>();
+      for (const auto& seen : keys.back())
+        if (seen == name) throw invalid_input(path + ": the key \"" + name + "\" appears twice");
+      keys.back().push_back(name);
+    }
+    return true;
+  };
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(in, no_duplicates);
   } catch (const nlohmann::json::exception& e) {
     throw invalid_input(path + ": not valid JSON (" + std::string(e.what()) + ")");
   }
@@ -261,6 +318,8 @@ inline int cmd_restore(int argc, char** argv) {
     throw invalid_input(diffbridge::detail::concat(input.string(), ": the image is ", in.s.w, "x",
                                                    in.s.h, "; this model needs at least ", lo, "x",
                                                    lo));
+  check_output_size(output, in.s.w * dfr::out_scale(v), in.s.h * dfr::out_scale(v));
+  require_memory(cfg, v, in.s, backend);
   planar mask;
   if (v == dfr::variant::inpaint) {
     if (!a.has("--mask")) throw invalid_parameter("--mask is required for --model inpaint");
@@ -300,6 +359,11 @@ inline int cmd_restore(int argc, char** argv) {
     throw invalid_parameter("--backend xtensor: this build has no xtensor");
 #endif
   }
+  for (std::size_t i = 0; i < r.out.v.size(); ++i)
+    if (!std::isfinite(r.out.v[i]))
+      throw invalid_input(
+          diffbridge::detail::concat("the network's output holds ", r.out.v[i], " at flat index ",
+                                     i, " (weights or IPR noise out of range?); nothing written"));
   if (is_npy(output)) {
     const std::vector<std::size_t> sh{1, 3, r.out.s.h, r.out.s.w};
     io::write_npy(output, sh, r.out.v);

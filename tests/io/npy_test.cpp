@@ -180,6 +180,8 @@ TEST_CASE("npy: require_nchw reports the shape it got", "[io][npy]") {
   CHECK_THROWS_WITH(io::require_nchw(a, "img.npy"), Contains("N = 1") && Contains("(2, 3, 2, 4)"));
   a.shape = {1, 3, 4, 4};
   CHECK_NOTHROW(io::require_nchw(a, "img.npy"));
+  const io::npy_array empty{{1, 3, 0, 4}, {}};
+  CHECK_THROWS_WITH(io::require_nchw(empty, "img.npy"), Contains("empty array"));
 }
 
 TEST_CASE("npy: malformed files are rejected with a message naming the problem", "[io][npy]") {
@@ -281,6 +283,13 @@ TEST_CASE("npy: malformed files are rejected with a message naming the problem",
         make_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904,), }",
                  kSix),
         "overflows");
+    // a zero dimension does not hide the others, in any order
+    expect_reject(td,
+                  make_npy(1,
+                           "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 0, "
+                           "1099511627776, 1099511627776), }",
+                           bytes{}),
+                  "overflows");
   }
   SECTION("header length") {
     bytes b = make_npy(1, kDict, kSix);

@@ -88,5 +88,21 @@ restore_error "unknown model" "must be one of" --model denoise --weights "$tmp/d
 echo '{"dim": 8, "colour": 1}' >"$tmp/badcfg.json"
 restore_error "unknown config key" "unknown key 'colour'" --model deblur --weights "$tmp/deblur_tiny.safetensors" \
   --config "$tmp/badcfg.json" --input "$tmp/rgb.png" --output "$tmp/out.png"
+restore_error "config is a directory" "is a directory" --model deblur --weights "$tmp/deblur_tiny.safetensors" \
+  --config "$tmp" --input "$tmp/rgb.png" --output "$tmp/out.png"
+echo '{"dim": 8, "dim": 16}' >"$tmp/dupcfg.json"
+restore_error "repeated config key" 'key "dim" appears twice' --model deblur \
+  --weights "$tmp/deblur_tiny.safetensors" --config "$tmp/dupcfg.json" --input "$tmp/rgb.png" --output "$tmp/out.png"
+"$tool" export deblur_tiny z "$tmp/zbig.npy"
+printf '\xca\xf2\x49\x71' | dd of="$tmp/zbig.npy" bs=1 seek=128 conv=notrunc status=none  # 1e30
+restore_error "IPR noise out of range" "N(0, 1) draws" "${d[@]}" --input "$tmp/rgb.png" --ipr-noise "$tmp/zbig.npy" \
+  --output "$tmp/out.npy"
+"$tool" image "$tmp/wide.png" 70000 8 3
+restore_error "output wider than PNG allows" "at most 65535" "${d[@]}" --input "$tmp/wide.png" --output "$tmp/out.png"
+# a network far larger than any machine's memory for its image (dim 65536 at 256x256: ≈ 412 GB)
+"$tool" image "$tmp/img256.png" 256 256 3
+echo '{"dim": 65536}' >"$tmp/hugecfg.json"
+restore_error "memory estimate above the machine's" "more than this machine's" --model deblur \
+  --weights "$tmp/deblur_tiny.safetensors" --config "$tmp/hugecfg.json" --input "$tmp/img256.png" --output "$tmp/out.png"
 
 finish

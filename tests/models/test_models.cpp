@@ -192,6 +192,9 @@ TEST_CASE("models: JSON configs use the official keys and are validated", "[mode
                   invalid_parameter);
   CHECK_THROWS_AS(apply_json(c, nlohmann::json::parse(R"({"linear_end": 1.5})")),
                   invalid_parameter);
+  // a width whose levels (8·dim) or hidden widths would overflow: refused by name, before use
+  for (const char* huge : {R"({"dim": 1152921504606846976})", R"({"dim": 9223372036854775806})"})
+    CHECK_THROWS_WITH(apply_json(c, nlohmann::json::parse(huge)), Catch::Contains("dim"));
   CHECK_THROWS_AS(parse_variant("sr3"), invalid_parameter);
   // the other keys of an official network_g block (RealSR ×2) and of the inpainting generator
   config sr = default_config(variant::sr2);

@@ -26,6 +26,10 @@ expect_error "bench: unknown bridge" "unknown bridge 'nope'" bench-schedules --o
 check "bench: nothing created on error" test ! -e "$tmp/c"
 touch "$tmp/file"
 expect_error "bench: --out is a file" "not a directory" bench-schedules --out "$tmp/file" --pixels 1
+mkdir -p "$tmp/d/goub.svg"
+expect_error "bench: an output name is a directory" "goub.svg: is a directory" bench-schedules --out "$tmp/d" \
+  --bridges goub --pixels 1
+check "bench: nothing written for it" test ! -e "$tmp/d/goub.csv"
 expect_error "bench: bad --samples" "--samples" bench-schedules --out "$tmp/c" --samples 1
 expect_error "bench: bad --nfe" "--nfe" bench-schedules --out "$tmp/c" --nfe 2,x
 expect_error "bench: no parent" "parent directory" bench-schedules --out "$tmp/no/such/dir"

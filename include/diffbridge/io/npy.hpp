@@ -233,10 +233,12 @@ inline npy_header parse_npy_header(std::span<const unsigned char> prefix, std::u
   } else {
     fail("unsupported dtype '" + h.descr + "' (only '<f4' and '<f8')");
   }
-  std::uint64_t count = 1, bytes = 0;
+  // every dimension counts, in any order: (0, 2^40, 2^40) overflows as (2^40, 2^40, 0) does
+  std::uint64_t count = 1, nonzero = 1, bytes = 0;
   for (std::size_t d : h.shape) {
-    if (!detail::checked_mul(count, d, count))
+    if (!detail::checked_mul(nonzero, d == 0 ? 1 : d, nonzero))
       fail("shape " + detail::shape_text(h.shape) + " overflows");
+    count *= d;
   }
   if (!detail::checked_mul(count, h.item_size, bytes)) {
     fail("shape " + detail::shape_text(h.shape) + " overflows");
@@ -316,8 +318,9 @@ inline npy_array read_npy_float(const std::filesystem::path& path, bool require_
       } else {
         const double d = std::bit_cast<double>(detail::load_le<std::uint64_t>(p));
         if (!detail::narrow_to_float(d, arr.data[done + i])) {
-          throw invalid_input(file + ": '<f8' value " + std::to_string(d) + " at flat index " +
-                              std::to_string(done + i) + " is outside the float32 range");
+          throw invalid_input(file + ": '<f8' value " + diffbridge::detail::concat(d) +
+                              " at flat index " + std::to_string(done + i) +
+                              " is outside the float32 range");
         }
       }
     }
@@ -338,6 +341,9 @@ inline nchw_dims require_nchw(const npy_array& arr, const std::filesystem::path&
     throw invalid_input(path.string() + ": expected an NCHW array with N = 1, got shape " +
                         detail::shape_text(arr.shape));
   }
+  if (arr.shape[1] == 0 || arr.shape[2] == 0 || arr.shape[3] == 0)
+    throw invalid_input(path.string() + ": empty array, shape " + detail::shape_text(arr.shape) +
+                        " (C, H and W must be at least 1)");
   return {arr.shape[1], arr.shape[2], arr.shape[3]};
 }
 

@@ -107,7 +107,8 @@ inline nn::pad_mode pad_mode_of(variant v) {
 
 /// Throws invalid_parameter unless the config describes a buildable network.
 inline void validate(const config& c) {
-  require_parameter(c.dim >= 1, "dim", c.dim, ">= 1");
+  // bounded first: the level widths dim·2^l and hidden widths C·factor below must not overflow
+  require_parameter(c.dim >= 1 && c.dim <= 65536, "dim", c.dim, "in [1, 65536]");
   for (std::size_t l = 0; l < 4; ++l) {
     const std::size_t C = c.dim << l;
     require_parameter(c.heads[l] >= 1 && C % c.heads[l] == 0, "heads", c.heads[l],
