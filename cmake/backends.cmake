@@ -4,6 +4,8 @@
 #   diffbridge::xtensor  xtensor (+ xsimd)      (XTENSOR_USE_XSIMD when xsimd is found)
 #   diffbridge::thrust   Thrust from the CUDA toolkit's CCCL; C++ sources get the device system
 #                        DIFFBRIDGE_THRUST_DEVICE_SYSTEM (OMP or CPP), CUDA sources stay on CUDA.
+#   diffbridge::cuda     diffbridge::thrust with cuBLAS and the CUDA runtime, for nvcc sources
+#                        (the device GEMMs call cuBLAS) — when the CUDA toolkit is found.
 # DIFFBRIDGE_ENABLE_CUDA enables the CUDA language (nvcc, CMAKE_CUDA_ARCHITECTURES 90 unless set)
 # so that tests/backend builds the GPU variant of the backend tests.
 
@@ -33,8 +35,10 @@ endif()
 function(diffbridge_export_component comp)
   add_library(diffbridge::${comp} ALIAS diffbridge_${comp})
   set_target_properties(diffbridge_${comp} PROPERTIES EXPORT_NAME ${comp})
-  install(TARGETS diffbridge_${comp} EXPORT diffbridge-${comp}Targets)
-  install(EXPORT diffbridge-${comp}Targets NAMESPACE diffbridge:: DESTINATION ${_db_cmake_dir})
+  if(DIFFBRIDGE_INSTALL)
+    install(TARGETS diffbridge_${comp} EXPORT diffbridge-${comp}Targets)
+    install(EXPORT diffbridge-${comp}Targets NAMESPACE diffbridge:: DESTINATION ${_db_cmake_dir})
+  endif()
 endfunction()
 
 # ---- Eigen ------------------------------------------------------------------------------------
@@ -61,7 +65,9 @@ endif()
 
 # ---- Thrust (CCCL of the CUDA toolkit; Debian's libthrust-dev is not used) --------------------
 include(${CMAKE_CURRENT_LIST_DIR}/diffbridgeFindCCCL.cmake)
-install(FILES ${CMAKE_CURRENT_LIST_DIR}/diffbridgeFindCCCL.cmake DESTINATION ${_db_cmake_dir})
+if(DIFFBRIDGE_INSTALL)
+  install(FILES ${CMAKE_CURRENT_LIST_DIR}/diffbridgeFindCCCL.cmake DESTINATION ${_db_cmake_dir})
+endif()
 find_package(OpenMP QUIET COMPONENTS CXX)
 if(TARGET OpenMP::OpenMP_CXX)
   set(_db_thrust_default OMP)
@@ -88,12 +94,21 @@ if(DIFFBRIDGE_THRUST_INCLUDE_DIR)
   endif()
   diffbridge_export_component(thrust)
 endif()
+# ---- CUDA: the Thrust backend in nvcc sources, with the cuBLAS its device GEMMs call ----------
+if(TARGET diffbridge_thrust)
+  find_package(CUDAToolkit QUIET)
+  if(TARGET CUDA::cublas AND TARGET CUDA::cudart)
+    add_library(diffbridge_cuda INTERFACE)
+    target_link_libraries(diffbridge_cuda INTERFACE diffbridge_thrust CUDA::cublas CUDA::cudart)
+    diffbridge_export_component(cuda)
+  endif()
+endif()
 if(DIFFBRIDGE_ENABLE_CUDA AND NOT TARGET diffbridge_thrust)
   message(FATAL_ERROR "DIFFBRIDGE_ENABLE_CUDA needs Thrust (CCCL) from the CUDA toolkit")
 endif()
 
 set(_db_status std)
-foreach(_db_comp IN ITEMS eigen xtensor thrust)
+foreach(_db_comp IN ITEMS eigen xtensor thrust cuda)
   if(TARGET diffbridge_${_db_comp})
     list(APPEND _db_status ${_db_comp})
   endif()

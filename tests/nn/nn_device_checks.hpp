@@ -304,9 +304,10 @@ void check_attention() {
   nn::device::qk_chunk = saved_chunk;
   // head widths at the CUDA q·kᵀ kernel's limit (d = 48, a chunk of 128 pixels with a tail) and
   // past it (d = 64: the GEMM path), one and two heads
-  for (auto [C, heads] :
+  for (const auto& ch :
        {std::pair{std::size_t(48), std::size_t(1)}, std::pair{std::size_t(96), std::size_t(2)},
         std::pair{std::size_t(128), std::size_t(2)}}) {
+    const std::size_t C = ch.first, heads = ch.second;  // a lambda captures them (clang 14)
     const host qkv = random_host({1, 3 * C, 33, 37}, 38),
                t = random_host({heads, 1, 1, 1}, 39, 0.5f, 2.0f);
     const auto [got, want] = both<D>([&](auto be) {

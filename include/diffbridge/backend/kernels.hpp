@@ -170,7 +170,7 @@ struct step_philox_fn {
     }
 #endif
     if (i0 + 4 <= n) {
-      for (int l = 0; l < 4; ++l) {
+      for (std::size_t l = 0; l < 4; ++l) {
         out[i0 + l] = step_value<M>(s, x[i0 + l], x0hat[i0 + l], y[i0 + l], T(z.v[l]));
       }
     } else {
@@ -209,7 +209,7 @@ struct marginal_philox_fn {
     }
 #endif
     if (i0 + 4 <= n) {
-      for (int l = 0; l < 4; ++l) {
+      for (std::size_t l = 0; l < 4; ++l) {
         out[i0 + l] = marginal_value<M>(s, x0[i0 + l], y[i0 + l], T(z.v[l]));
       }
     } else {

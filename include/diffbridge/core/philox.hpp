@@ -139,7 +139,7 @@ DIFFBRIDGE_HD inline float fsqrt(float a) noexcept {
 /// more than 24 + 2 bits (Boldo & Melquiond, IEEE TC 57(4), 2008).
 inline float fma_emulated(float a, float b, float c) noexcept {
   const double p = static_cast<double>(a) * static_cast<double>(b);
-  const double cd = c;
+  const double cd = static_cast<double>(c);
   const double s = p + cd;
   const double bv = s - p;
   const double err = (p - (s - bv)) + (cd - bv);
@@ -174,7 +174,7 @@ DIFFBRIDGE_HD inline int highest_bit(std::uint32_t m) noexcept {
 #if defined(__CUDA_ARCH__)
   return 31 - __clz(static_cast<int>(m));
 #else
-  return std::bit_width(m) - 1;
+  return static_cast<int>(std::bit_width(m)) - 1;
 #endif
 }
 

@@ -32,7 +32,7 @@ inline std::vector<double> to_8bit(std::span<const float> a) {
   std::vector<double> q(a.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (std::isnan(a[i])) throw invalid_input("metrics: the image holds NaN");
-    q[i] = std::nearbyint(std::clamp(a[i], 0.0f, 1.0f) * 255.0f);
+    q[i] = static_cast<double>(std::nearbyint(std::clamp(a[i], 0.0f, 1.0f) * 255.0f));
   }
   return q;
 }
@@ -51,11 +51,12 @@ inline double psnr(std::span<const float> a, std::span<const float> b, std::size
 inline double ssim(std::span<const float> a, std::span<const float> b, std::size_t C, std::size_t H,
                    std::size_t W) {
   require_same_image(a.size(), b.size(), C, H, W);
-  constexpr int r = 5;  // int(3.5·1.5 + 0.5)
+  constexpr std::size_t r = 5;  // int(3.5·1.5 + 0.5)
   if (H < 2 * r + 1 || W < 2 * r + 1)
     throw invalid_input("ssim: the images must be at least 11x11");
   double g[2 * r + 1], gs = 0;
-  for (int k = -r; k <= r; ++k) gs += g[k + r] = std::exp(-double(k * k) / (2 * 1.5 * 1.5));
+  for (int k = -int(r); k <= int(r); ++k)
+    gs += g[std::size_t(k + int(r))] = std::exp(-double(k * k) / (2 * 1.5 * 1.5));
   for (double& e : g) e /= gs;
   const double c1 = (0.01 * 255) * (0.01 * 255), c2 = (0.03 * 255) * (0.03 * 255);
   const std::size_t Ho = H - 2 * r, Wo = W - 2 * r;
@@ -68,19 +69,19 @@ inline double ssim(std::span<const float> a, std::span<const float> b, std::size
     for (std::size_t y = 0; y < H; ++y)
       for (std::size_t x = 0; x < Wo; ++x) {
         double m[5] = {0, 0, 0, 0, 0};
-        for (int k = 0; k <= 2 * r; ++k) {
+        for (std::size_t k = 0; k <= 2 * r; ++k) {
           const double u = pa[y * W + x + k], v = pb[y * W + x + k];
           m[0] += g[k] * u, m[1] += g[k] * v, m[2] += g[k] * u * u, m[3] += g[k] * v * v,
               m[4] += g[k] * u * v;
         }
-        for (int q = 0; q < 5; ++q) t[(q * H + y) * Wo + x] = m[q];
+        for (std::size_t q = 0; q < 5; ++q) t[(q * H + y) * Wo + x] = m[q];
       }
     double sum = 0;
     for (std::size_t y = 0; y < Ho; ++y)
       for (std::size_t x = 0; x < Wo; ++x) {
         double m[5] = {0, 0, 0, 0, 0};
-        for (int k = 0; k <= 2 * r; ++k)
-          for (int q = 0; q < 5; ++q) m[q] += g[k] * t[(q * H + y + k) * Wo + x];
+        for (std::size_t k = 0; k <= 2 * r; ++k)
+          for (std::size_t q = 0; q < 5; ++q) m[q] += g[k] * t[(q * H + y + k) * Wo + x];
         const double vx = m[2] - m[0] * m[0], vy = m[3] - m[1] * m[1], cxy = m[4] - m[0] * m[1];
         sum += ((2 * m[0] * m[1] + c1) * (2 * cxy + c2)) /
                ((m[0] * m[0] + m[1] * m[1] + c1) * (vx + vy + c2));

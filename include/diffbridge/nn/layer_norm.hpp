@@ -29,11 +29,11 @@ inline void layer_norm_tile(const float* x, std::size_t xs, std::size_t m, std::
   std::fill_n(sum, m, 0.0);
   std::fill_n(ss, m, 0.0);
   for (std::size_t c = 0; c < C; ++c)
-    for (std::size_t i = 0; i < m; ++i) sum[i] += x[c * xs + i];
+    for (std::size_t i = 0; i < m; ++i) sum[i] += static_cast<double>(x[c * xs + i]);
   for (std::size_t i = 0; i < m; ++i) sum[i] /= double(C);
   for (std::size_t c = 0; c < C; ++c)
     for (std::size_t i = 0; i < m; ++i) {
-      const double d = x[c * xs + i] - sum[i];
+      const double d = static_cast<double>(x[c * xs + i]) - sum[i];
       ss[i] += d * d;
     }
   for (std::size_t i = 0; i < m; ++i) {

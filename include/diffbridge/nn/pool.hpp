@@ -19,7 +19,7 @@ void global_avg_pool(cview x, fview y) {
   float* yp = y.raw();
   parallel_for<B>(x.dims.n * x.dims.c, [=](std::size_t p) {
     double s = 0;
-    for (std::size_t i = 0; i < HW; ++i) s += xp[p * HW + i];
+    for (std::size_t i = 0; i < HW; ++i) s += static_cast<double>(xp[p * HW + i]);
     yp[p] = float(s / double(HW));
   });
 }

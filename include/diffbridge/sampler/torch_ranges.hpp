@@ -68,7 +68,7 @@ inline std::vector<float> torch_arange(double start, double end, double step) {
   long k = 0;
   for (; k + 2 * width <= n; k += 2 * width)
     for (long b = k; b < k + 2 * width; b += width) {
-      const double base = at(b);
+      const double base = static_cast<double>(at(b));
       for (long j = 0; j < width; ++j)
         v[std::size_t(b + j)] =
             static_cast<float>(base + torch_cpu::rounded_product(double(j), step));

@@ -48,17 +48,17 @@ gk_panel<N> gk15(F& f, double a, double b) {
   gk_panel<N> p{a, b, {}, {}, {}, 0};
   std::array<std::array<double, N>, 15> v;
   v[7] = f(c);
-  for (int j = 0; j < 7; ++j) v[j] = f(c - h * gk_x[j]), v[14 - j] = f(c + h * gk_x[j]);
+  for (size_t j = 0; j < 7; ++j) v[j] = f(c - h * gk_x[j]), v[14 - j] = f(c + h * gk_x[j]);
   for (size_t n = 0; n < N; ++n) {
     double k = gk_wk[7] * v[7][n], g = gk_wg[3] * v[7][n], ab = gk_wk[7] * std::abs(v[7][n]);
-    for (int j = 0; j < 7; ++j) {
+    for (size_t j = 0; j < 7; ++j) {
       const double s = v[j][n] + v[14 - j][n];
       k += gk_wk[j] * s, ab += gk_wk[j] * (std::abs(v[j][n]) + std::abs(v[14 - j][n]));
       if (j % 2 == 1) g += gk_wg[j / 2] * s;
     }
     const double mean = 0.5 * k;
     double asc = gk_wk[7] * std::abs(v[7][n] - mean);
-    for (int j = 0; j < 7; ++j)
+    for (size_t j = 0; j < 7; ++j)
       asc += gk_wk[j] * (std::abs(v[j][n] - mean) + std::abs(v[14 - j][n] - mean));
     const double ah = std::abs(h);
     p.k[n] = k * h, p.abs[n] = ab * ah, asc *= ah;

@@ -9,6 +9,11 @@
 // on an H100 (docs/performance.md); here the reads are the chunk's q and k, once.
 #pragma once
 
+#if !defined(__CUDACC__)
+#error \
+    "diffbridge/nn/device/attention_cuda.hpp holds CUDA kernels: include it from a .cu source (nvcc)"
+#endif
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>

@@ -9,6 +9,11 @@
 // one after another waits on memory latency C times (measured slower, the same page).
 #pragma once
 
+#if !defined(__CUDACC__)
+#error \
+    "diffbridge/nn/device/layer_norm_cuda.hpp holds CUDA kernels: include it from a .cu source (nvcc)"
+#endif
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>

@@ -34,7 +34,7 @@ struct ln_partial_fn {
     const std::uint32_t q = it - ng * hw, n = ng / std::uint32_t(groups);
     const std::uint32_t g = ng - n * std::uint32_t(groups);
     const float* xs = x + n * C * HW + q;
-    const double shift = xs[0];
+    const double shift = static_cast<double>(xs[0]);
     const std::size_t c1 = (g + 1) * ln_group < C ? (g + 1) * ln_group : C;
     double s = 0, s2 = 0;
     for (std::size_t c = g * ln_group; c < c1; ++c) {

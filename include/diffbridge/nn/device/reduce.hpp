@@ -59,7 +59,7 @@ struct row_first_step_fn {
     const bool sq = square;
     out[it] = pairwise_sum_of<double>(
         [=](std::size_t i) {
-          const double u = p[i * stride];
+          const double u = static_cast<double>(p[i * stride]);
           return sq ? u * u : u;
         },
         (N - q + Q - 1) / Q);  // the i with q + i·Q < N
