@@ -2,8 +2,10 @@
 // libstb-dev: link with -lstb, pkg-config stb). 8- and 16-bit PNGs are read; greyscale becomes
 // RGB for images; an alpha channel is dropped when fully opaque and refused otherwise. Masks are
 // read as PIL's 'L' (ITU-R 601 luma of RGB); images over max_image_pixels (2^26) are refused
-// from their header. Writing quantises (round or truncate, spec §7) and goes through a unique
-// temporary in the same directory + rename, so a failed write leaves no file. Errors:
+// from their header. Files that stb 2.27 would misread (a JPEG Huffman table of over 256 codes,
+// JPEG scan data cut short, a PNG chunk longer than the file) are refused before it reads them
+// (detail/image_checks.hpp). Writing quantises (round or truncate, spec §7) and goes through a
+// unique temporary in the same directory + rename, so a failed write leaves no file. Errors:
 // invalid_input, one line naming the file.
 #pragma once
 
@@ -25,6 +27,7 @@
 
 #include "diffbridge/core/error.hpp"
 #include "diffbridge/io/detail/file.hpp"
+#include "diffbridge/io/detail/image_checks.hpp"
 #include "diffbridge/io/detail/text.hpp"
 
 namespace diffbridge::io {
@@ -85,12 +88,6 @@ struct header_size {
   std::uint64_t w = 0, h = 0;
 };
 
-inline std::uint64_t load_be(const unsigned char* p, std::size_t n) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < n; ++i) v = v << 8 | p[i];
-  return v;
-}
-
 inline header_size png_size(std::span<const unsigned char> b) {
   // chunks: length (4, big-endian), type (4), data, CRC (4); IHDR data starts with W, H
   for (std::uint64_t at = 8; at + 8 <= b.size();) {
@@ -107,9 +104,11 @@ inline header_size png_size(std::span<const unsigned char> b) {
 }
 
 inline header_size jpeg_size(std::span<const unsigned char> b) {
-  // markers FF xx; SOF0..SOF15 (not DHT C4, JPG C8, DAC CC) hold P (1), H (2), W (2)
+  // markers FF xx; SOF0..SOF15 (not DHT C4, JPG C8, DAC CC) hold P (1), H (2), W (2). Bytes
+  // before a marker are skipped, as stb does before the SOF (and jpeg_problem): the size checked
+  // is the one that they read.
   for (std::size_t i = 2; i < b.size();) {
-    if (b[i] != 0xFF) break;
+    while (i < b.size() && b[i] != 0xFF) ++i;
     while (i < b.size() && b[i] == 0xFF) ++i;
     if (i >= b.size()) break;
     const unsigned m = b[i++];
@@ -161,6 +160,9 @@ inline decoded decode(const std::filesystem::path& path) {
                           std::to_string(max_image_pixels) + " pixels (2^26, e.g. 8192x8192)");
   };
   if (const header_size s = png ? png_size(b) : jpeg_size(b); s.found) check_size(s.w, s.h);
+  // before stb_image, whose header probe (stbi_info) already reads a JPEG's Huffman tables
+  if (const std::string p = png ? png_chunks_problem(b) : jpeg_problem(b); !p.empty())
+    throw invalid_input(file + ": " + p);
   const int len = int(b.size());
   int w = 0, h = 0, comp = 0;
   // stbi_info tries every format, so its own failure reason says nothing: a header that it
