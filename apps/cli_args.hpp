@@ -21,6 +21,7 @@ class args {
     for (int i = first; i < argc; ++i) {
       const std::string a = argv[i];
       if (contains(flags, a)) {
+        if (contains(flags_, a)) throw invalid_parameter(a + " given more than once");
         flags_.push_back(a);
       } else if (contains(valued, a)) {
         if (i + 1 >= argc) throw invalid_parameter(a + ": missing value");

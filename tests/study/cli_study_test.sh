@@ -30,6 +30,7 @@ mkdir -p "$tmp/d/goub.svg"
 expect_error "bench: an output name is a directory" "goub.svg: is a directory" bench-schedules --out "$tmp/d" \
   --bridges goub --pixels 1
 check "bench: nothing written for it" test ! -e "$tmp/d/goub.csv"
+expect_error "bench: a flag twice" "--quick given more than once" bench-schedules --quick --quick --out "$tmp/c"
 expect_error "bench: bad --samples" "--samples" bench-schedules --out "$tmp/c" --samples 1
 expect_error "bench: bad --nfe" "--nfe" bench-schedules --out "$tmp/c" --nfe 2,x
 expect_error "bench: no parent" "parent directory" bench-schedules --out "$tmp/no/such/dir"
