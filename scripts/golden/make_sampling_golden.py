@@ -20,7 +20,7 @@ Common inputs of every run (written into the CSV):
     original then recovers x0hat (or the same score) from it.
   * noise: every torch.randn of an original is replaced by the library's counter-based normals
     philox_normals{seed, counter}(i) (include/diffbridge/core/philox.hpp; NumPy recipe of its
-    header comment, implemented in sampling_common.py, within 2 ulp of the C++ float32 values: checked against
+    header comment, as scripts/degrade.py implements it, within 2 ulp of the C++ float32 values: checked against
     the C++ program, and the test re-checks the PHILOX rows of the CSV). The library's sample()
     draws counter 0 for the prior and counter k+1 for the step grid[k] -> grid[k+1]
     (sampler/sample.hpp); each original draw is mapped to the counter of the library step that

@@ -1,5 +1,5 @@
 """Shared parts of make_sampling_golden.py: the inputs, the toy denoiser and the library's
-Philox normals in NumPy (core/philox.hpp header recipe)."""
+Philox normals (scripts/degrade.py's NumPy port of the core/philox.hpp recipe)."""
 
 import math
 import os
@@ -21,32 +21,13 @@ MAX_BYTES = 100 * 1024
 # --------------------------------------------------------------------------------------
 # the library's noise: Philox4x32-10 + Box-Muller (core/philox.hpp header recipe)
 # --------------------------------------------------------------------------------------
-_M0, _M1, _W0, _W1, _m32, _s32, _s8 = map(np.uint64, (0xD2511F53, 0xCD9E8D57, 0x9E3779B9,
-                                                      0xBB67AE85, 0xFFFFFFFF, 32, 8))
-
-
-def _philox(c, k):
-    (c0, c1, c2, c3), (k0, k1) = c, k
-    for r in range(10):
-        if r:
-            k0, k1 = (k0 + _W0) & _m32, (k1 + _W1) & _m32
-        p0, p1 = c0 * _M0, c2 * _M1
-        c0, c1, c2, c3 = (p1 >> _s32) ^ c1 ^ k0, p1 & _m32, (p0 >> _s32) ^ c3 ^ k1, p0 & _m32
-    return c0, c1, c2, c3
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import degrade as deg  # noqa: E402  (its philox_normals: the recipe, written once)
 
 
 def philox_normals(seed, counter, n=N):
     """philox_normals{seed, counter}(i), i = 0..n-1, as float32 values (returned as float64)."""
-    seed, step = np.uint64(seed), np.uint64(counter)
-    j = np.arange((n + 3) // 4, dtype=np.uint64)
-    s = np.full_like(j, step)
-    x = _philox((j & _m32, j >> _s32, s & _m32, s >> _s32), (seed & _m32, seed >> _s32))
-    u1 = lambda a: ((a >> _s8) + np.uint64(1)) * 2.0 ** -24  # noqa: E731
-    u2 = lambda b: (b >> _s8) * 2.0 ** -24  # noqa: E731
-    r0, r1 = np.sqrt(-2 * np.log(u1(x[0]))), np.sqrt(-2 * np.log(u1(x[2])))
-    t0, t1 = 2 * np.pi * u2(x[1]), 2 * np.pi * u2(x[3])
-    z = np.stack([r0 * np.cos(t0), r0 * np.sin(t0), r1 * np.cos(t1), r1 * np.sin(t1)], 1)
-    return z.ravel()[:n].astype(np.float32).astype(np.float64)
+    return deg.philox_normals(int(seed), int(counter), n).astype(np.float64)
 
 
 class Noise:
